@@ -23,6 +23,8 @@ from dsl.vocabulary import COLOR_NAMES, CORNERS, DIRECTIONS, EDGES, EXPR_CONSTS,
 
 MAX_COORD = 100.0
 MAX_TEXT = 500
+#: Shorter lines and arrows have no room for their tips.
+MIN_SEGMENT = 0.1
 _NAME_RE = re.compile(r"[a-z][A-Za-z0-9_]{0,63}")
 _SCENE_RE = re.compile(r"[A-Z][A-Za-z0-9_]{0,63}")
 _HEX_RE = re.compile(r"#[0-9A-Fa-f]{6}")
@@ -55,6 +57,10 @@ def _check_text(value: str) -> str:
         raise ValueError(f"text is {len(value)} characters long; the limit is {MAX_TEXT}")
     if "\x00" in value:
         raise ValueError("text must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
     return value
 
 
@@ -218,8 +224,8 @@ class _Segment(ShapeBase):
 
     @model_validator(mode="after")
     def _distinct_ends(self) -> _Segment:
-        if self.start == self.end:
-            raise ValueError("start and end must differ")
+        if abs(self.start[0] - self.end[0]) + abs(self.start[1] - self.end[1]) < MIN_SEGMENT:
+            raise ValueError(f"start and end must be at least {MIN_SEGMENT} apart")
         return self
 
 

@@ -76,7 +76,8 @@ EXPR_FUNCS: Final[dict[str, str]] = {
 #: Named constants allowed in plotted expressions.
 EXPR_CONSTS: Final[dict[str, str]] = {"pi": "np.pi", "e": "np.e"}
 
-#: Words with a fixed meaning in the DSL; they cannot name an object or a step.
+#: Words with a fixed meaning in the DSL, or that the compiled code uses as globals (np, rate functions); they
+#: cannot name an object or a step.
 RESERVED: Final[frozenset[str]] = frozenset(
-    {"scene", "play", "wait", "add", "x", "self", *EXPR_FUNCS, *EXPR_CONSTS, *RATE_FUNCS}
+    {"scene", "play", "wait", "add", "x", "self", "np", *EXPR_FUNCS, *EXPR_CONSTS, *RATE_FUNCS}
 )
