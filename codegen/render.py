@@ -104,10 +104,16 @@ def _capturing_renderer(on_frame: Callable[[np.ndarray, int], None]) -> Any:
     return CapturingRenderer()
 
 
-def run_scene(scene: ir.Scene, renderer: Any, *, source: str | None = None) -> Scene:
-    """Build the compiled scene on ``renderer`` and play it; Manim failures become ``RenderError``."""
+def run_scene(
+    scene: ir.Scene, renderer: Any, *, source: str | None = None, wrap: Callable[[type[Scene]], type[Scene]] | None = None
+) -> Scene:
+    """Build the compiled scene on ``renderer`` and play it; Manim failures become ``RenderError``.
+
+    ``wrap`` may subclass the compiled Scene class first, to observe it (the layout checker does).
+    """
     source = source if source is not None else compile_scene(scene)
-    instance = scene_class(source, scene.name)(renderer=renderer)
+    cls = scene_class(source, scene.name)
+    instance = (wrap(cls) if wrap else cls)(renderer=renderer)
     try:
         instance.render()
     except DSLError:

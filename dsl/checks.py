@@ -111,7 +111,7 @@ class _Checker:
 
     # types --------------------------------------------------------------------------------------------------
     def kind(self, name: str) -> str:
-        return str(self.objects[name].model_fields["kind"].default)
+        return self.objects[name].kind
 
     def types(self) -> None:
         holder: dict[str, str] = {}
@@ -179,7 +179,7 @@ class _Checker:
                        "only math-mode markup is accepted")
 
     def animation(self, animation: ir.AnimationBase, path: tuple[str | int, ...]) -> None:
-        kind = animation.model_fields["kind"].default
+        kind = animation.kind
         if isinstance(animation, ir.GrowArrow) and self.kind(animation.target) not in ir.ARROW_KINDS:
             self.error(DSLTypeError, f"GrowArrow needs a Line, Arrow or DoubleArrow, but {animation.target} is a "
                        f"{self.kind(animation.target)}", path, "use GrowFromCenter or Create")
@@ -241,7 +241,7 @@ class _Checker:
         seen: set[str] = set()
         for j, animation in enumerate(step.animations):
             path = ("timeline", index, "animations", j)
-            kind = animation.model_fields["kind"].default
+            kind = animation.kind
             touched = [leaf for name in animation.names() for leaf in leaves(name, self.objects)]
             clash = sorted(seen.intersection(touched))
             if clash:

@@ -98,6 +98,9 @@ class Node(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
+    #: The variant tag; every concrete model narrows it to a ``Literal`` with a default.
+    kind: str
+
     #: Fields the canonical printer writes as positional arguments, in this order.
     positional: ClassVar[tuple[str, ...]] = ()
 

@@ -91,7 +91,7 @@ def dependency_graph(scene: ir.Scene) -> nx.DiGraph:
                 depend(ref, obj.name, "target")
     for relation in scene.relations:
         if relation.ref is not None:
-            depend(relation.ref, relation.subject, relation.model_fields["kind"].default)
+            depend(relation.ref, relation.subject, relation.kind)
     return graph
 
 

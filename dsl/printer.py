@@ -111,17 +111,17 @@ def format_object(obj: ir.ObjectBase) -> str:
         parts = [*obj.members, *_arguments(obj, skip=("members",))]
     else:
         parts = _arguments(obj)
-    return f"{obj.name} = {obj.model_fields['kind'].default}({', '.join(parts)})"
+    return f"{obj.name} = {obj.kind}({', '.join(parts)})"
 
 
 def format_relation(relation: ir.RelationBase) -> str:
     """``t.next_to(c, UP, buff=0.3)``."""
-    return f"{relation.subject}.{relation.model_fields['kind'].default}({', '.join(_arguments(relation))})"
+    return f"{relation.subject}.{relation.kind}({', '.join(_arguments(relation))})"
 
 
 def format_animation(animation: ir.AnimationBase) -> str:
     """``FadeIn(c, shift=UP)``."""
-    return f"{animation.model_fields['kind'].default}({', '.join(_arguments(animation))})"
+    return f"{animation.kind}({', '.join(_arguments(animation))})"
 
 
 def format_step(step: ir.StepBase) -> str:

@@ -1,0 +1,194 @@
+"""The ``dsl2manim`` command line: compile, check, fmt, render and schema.
+
+Exit codes: 0 on success, 1 for problems with the input (with ``file:line:col`` messages on stderr and never a
+traceback), 2 for usage errors, 3 for an internal error (a bug; ``DSL2MANIM_DEBUG=1`` shows its traceback).
+
+Examples
+--------
+::
+
+    dsl2manim check scene.mscene --strict
+    dsl2manim compile scene.mscene -o scene.py
+    dsl2manim render scene.mscene -o scene.gif --width 256 --height 144
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from dsl import ir
+from dsl.checks import validate
+from dsl.errors import DSLError, DSLInputError
+from dsl.parser import SourceMap, parse_file
+from dsl.printer import to_text
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _load(path: str) -> tuple[ir.Scene, SourceMap, str]:
+    """Parse and check a scene file; raises the first DSLError (or a group of them)."""
+    scene, spans, text = parse_file(path)
+    validate(scene, spans, source=text, filename=path)
+    return scene, spans, text
+
+
+def _refuse_overwrite(target: Path, force: bool) -> None:
+    if target.exists() and not force:
+        raise DSLInputError("the output file exists already", filename=str(target), hint="pass --force to replace it")
+
+
+def _layout_findings(scene: ir.Scene, spans: SourceMap, text: str, path: str) -> list[DSLError]:
+    from codegen.layout import check_layout
+
+    findings: list[DSLError] = list(check_layout(scene, spans))
+    for finding in findings:
+        finding.with_context(source=text, filename=path)
+    return findings
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    scene, spans, text = _load(args.file)
+    findings = _layout_findings(scene, spans, text, args.file)
+    for finding in findings:
+        print(("" if args.strict else "warning: ") + finding.render(), file=sys.stderr)
+    if findings and args.strict:
+        return EXIT_INPUT
+    summary = f"{len(scene.objects)} objects, {len(scene.relations)} relations, {len(scene.timeline)} steps"
+    print(f"{args.file}: ok ({summary}; {len(findings)} layout warnings)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from codegen.compiler import compile_scene
+    from codegen.media import write_text
+
+    scene, _, _ = _load(args.file)
+    source = compile_scene(scene)
+    if args.output is None:
+        sys.stdout.write(source)
+        return EXIT_OK
+    target = Path(args.output)
+    _refuse_overwrite(target, args.force)
+    write_text(target, source)
+    print(f"wrote {target}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from codegen.media import write_text
+
+    scene, _, text = parse_file(args.file)
+    canonical = to_text(scene)
+    if canonical == text:
+        return EXIT_OK
+    if args.check:
+        print(f"{args.file}: would reformat", file=sys.stderr)
+        return EXIT_INPUT
+    write_text(Path(args.file), canonical)
+    print(f"reformatted {args.file}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from codegen.media import SUFFIXES, write_frames
+    from codegen.render import render_frames
+
+    target = Path(args.output)
+    if target.suffix.lower() not in SUFFIXES:
+        raise DSLInputError("unsupported output type", filename=str(target), hint="use .mp4, .gif or .png")
+    _refuse_overwrite(target, args.force)
+    scene, spans, text = _load(args.file)
+    for finding in _layout_findings(scene, spans, text, args.file):
+        print("warning: " + finding.render(), file=sys.stderr)
+    frames = render_frames(scene, args.width, args.height, args.fps)
+    write_frames(frames, target, args.fps)
+    print(f"wrote {target} ({len(frames)} frames at {args.width}x{args.height})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(ir.Scene.model_json_schema(), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if not 8 <= value <= 3840:
+        raise argparse.ArgumentTypeError("must be between 8 and 3840")
+    return value
+
+
+def _fps(text: str) -> float:
+    value = float(text)
+    if not 1 <= value <= 120:
+        raise argparse.ArgumentTypeError("must be between 1 and 120")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, exposed for the docs and the tests."""
+    parser = argparse.ArgumentParser(prog="dsl2manim", description="Check, format, compile and render scene DSL files.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="run every check, layout included")
+    check.add_argument("file")
+    check.add_argument("--strict", action="store_true", help="treat layout warnings as errors")
+    check.set_defaults(run=cmd_check)
+
+    compile_ = commands.add_parser("compile", help="compile to Manim CE source")
+    compile_.add_argument("file")
+    compile_.add_argument("-o", "--output", help="write here instead of stdout")
+    compile_.add_argument("--force", action="store_true", help="replace an existing output file")
+    compile_.set_defaults(run=cmd_compile)
+
+    fmt = commands.add_parser("fmt", help="rewrite a file in canonical form")
+    fmt.add_argument("file")
+    fmt.add_argument("--check", action="store_true", help="only report whether it would change (exit 1 if so)")
+    fmt.set_defaults(run=cmd_fmt)
+
+    render = commands.add_parser("render", help="render in-process to .mp4, .gif or .png (last frame)")
+    render.add_argument("file")
+    render.add_argument("-o", "--output", required=True)
+    render.add_argument("--width", type=_positive_int, default=256)
+    render.add_argument("--height", type=_positive_int, default=144)
+    render.add_argument("--fps", type=_fps, default=15.0)
+    render.add_argument("--force", action="store_true", help="replace an existing output file")
+    render.set_defaults(run=cmd_render)
+
+    schema = commands.add_parser("schema", help="print the IR's JSON Schema")
+    schema.set_defaults(run=cmd_schema)
+    return parser
+
+
+def run_guarded(command: Callable[[argparse.Namespace], int], args: argparse.Namespace, prog: str) -> int:
+    """Run a command: user errors become messages and exit 1, bugs exit 3; shared with ``jepa-planner``."""
+    try:
+        return command(args)
+    except DSLError as error:
+        print(error.render(), file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: say so plainly, keep the traceback for those who ask
+        if os.environ.get("DSL2MANIM_DEBUG"):
+            traceback.print_exc()
+        print(f"{prog}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print("  hint: this is a bug; rerun with DSL2MANIM_DEBUG=1 for the traceback and report it", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``dsl2manim``."""
+    args = build_parser().parse_args(argv)
+    return run_guarded(args.run, args, "dsl2manim")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
