@@ -15,6 +15,8 @@ declaration order wins, so the order is deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import networkx as nx
 
 from dsl import ir
@@ -40,7 +42,7 @@ def ancestors(name: str, holder: dict[str, str]) -> list[str]:
     return chain
 
 
-def leaves(name: str, objects: dict[str, ir.ObjectBase]) -> list[str]:
+def leaves(name: str, objects: Mapping[str, ir.ObjectBase]) -> list[str]:
     """The non-group objects inside ``name`` (``name`` itself when it is not a group), in member order."""
     found: list[str] = []
     stack = [name]

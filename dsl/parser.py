@@ -318,7 +318,7 @@ class _Builder(Transformer[Token, ir.Scene]):
         return SName(_span(token), str(token))
 
     @v_args(meta=True)
-    def tuple(self, meta: Any, children: list[SValue | None]) -> STuple:
+    def sequence(self, meta: Any, children: list[SValue | None]) -> STuple:
         return STuple(_span(meta), tuple(child for child in children if child is not None))
 
     def _op(self, op: str, meta: Any, children: list[SValue]) -> SOp:
@@ -525,7 +525,8 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> DSLSyntaxError:
     except (LarkError, DSLError):
         label = None
     if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
+        pos = exc.pos_in_stream or 0
+        char = text[pos] if 0 <= pos < len(text) else "?"
         message = f"unexpected character {char!r}"
     elif isinstance(exc, UnexpectedEOF):
         message = "unexpected end of file"
