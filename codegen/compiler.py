@@ -24,13 +24,12 @@ compiles to::
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from codegen.writer import CodeWriter, PyArg, PyCall, PyValue
 from dsl import ir
 from dsl.order import layout_order
-from dsl.vocabulary import EXPR_CONSTS, EXPR_FUNCS
+from dsl.vocabulary import EXPR_CONSTS, EXPR_FUNCS, RATE_FUNCS_EXPORTED
 
 HEADER = '"""{name}: compiled by dsl2manim from the scene DSL. Edits here are lost on the next compile."""'
 _PY_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
@@ -42,9 +41,36 @@ def number(value: float | int) -> str:
     return repr(value) if isinstance(value, int) else repr(float(value))
 
 
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def string(value: str) -> str:
-    """A Python string literal; JSON escaping is a valid Python literal, and ASCII-only is the safest output."""
-    return json.dumps(value, ensure_ascii=True)
+    """An ASCII-only Python string literal: every other character is escaped by code point.
+
+    Double quotes unless the text holds more of them than single quotes, as ``ruff format`` prefers.
+
+    Examples
+    --------
+    DSL ``Text("say \\"hi\\" ✓")`` compiles to ``Text("say \\"hi\\" \\u2713")``.
+    """
+    quote = "'" if value.count('"') > value.count("'") else '"'
+    parts = [quote]
+    for char in value:
+        code = ord(char)
+        if char in _ESCAPES:
+            parts.append(_ESCAPES[char])
+        elif char == quote:
+            parts.append("\\" + quote)
+        elif 32 <= code < 127:
+            parts.append(char)
+        elif code < 0x100:
+            parts.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            parts.append(f"\\u{code:04x}")
+        else:
+            parts.append(f"\\U{code:08x}")
+    parts.append(quote)
+    return "".join(parts)
 
 
 def point(xy: tuple[float, float]) -> PyCall:
@@ -57,10 +83,11 @@ def color(value: str) -> str:
     return string(value) if value.startswith("#") else value
 
 
-def _is_simple_power_operand(expr: ir.Node) -> bool:
-    # ruff hugs ** when both sides are names, numbers or attribute chains, optionally negated.
+def _is_simple_power_operand(expr: ir.Node, *, exponent: bool) -> bool:
+    # ruff hugs ** when both sides are names, numbers or attribute chains; a negated one counts only as the
+    # exponent, because as the base it needs parentheses.
     if isinstance(expr, ir.Neg):
-        return _is_simple_power_operand(expr.operand)
+        return exponent and _is_simple_power_operand(expr.operand, exponent=True)
     return isinstance(expr, ir.Num | ir.Var | ir.Const)
 
 
@@ -87,7 +114,7 @@ def python_expr(expr: ir.Node) -> str:
     assert isinstance(expr, ir.BinOp), f"unexpected expression node {expr!r}"
     if expr.op == "^":
         left, right = _wrap(expr.left, 5), _wrap(expr.right, _PY_PRECEDENCE["neg"])
-        hug = _is_simple_power_operand(expr.left) and _is_simple_power_operand(expr.right)
+        hug = _is_simple_power_operand(expr.left, exponent=False) and _is_simple_power_operand(expr.right, exponent=True)
         return f"{left}**{right}" if hug else f"{left} ** {right}"
     own = _PY_PRECEDENCE[expr.op]
     return f"{_wrap(expr.left, own)} {expr.op} {_wrap(expr.right, own + 1)}"
@@ -141,7 +168,7 @@ class ManimCompiler:
     # objects and layout -------------------------------------------------------------------------------------
     def visit_layout(self) -> None:
         objects = self.scene.object_map()
-        relations: dict[str, list[ir.RelationBase]] = {}
+        relations: dict[str, list[ir.Relation]] = {}
         for relation in self.scene.relations:
             relations.setdefault(relation.subject, []).append(relation)
         for name in layout_order(self.scene):
@@ -184,7 +211,7 @@ class ManimCompiler:
     def visit_Dot(self, obj: ir.Dot) -> PyCall:
         return self.shape("Dot", obj, "radius")
 
-    def segment(self, cls: str, obj: ir.Line) -> PyCall:
+    def segment(self, cls: str, obj: ir.Line | ir.Arrow | ir.DoubleArrow) -> PyCall:
         return PyCall(cls, (point(obj.start), point(obj.end), *self.style(obj)))
 
     def visit_Line(self, obj: ir.Line) -> PyCall:
@@ -239,7 +266,7 @@ class ManimCompiler:
             args.append(("x_range", PyCall("", tuple(number(v) for v in obj.x_range), brackets="[]")))
         if obj.stroke_width is not None:
             args.append(("stroke_width", number(obj.stroke_width)))
-        args.extend(arg for arg in self.style(obj) if arg[0] != "stroke_width")
+        args.extend(arg for arg in self.style(obj) if not (isinstance(arg, tuple) and arg[0] == "stroke_width"))
         return PyCall(f"{obj.axes}.plot", tuple(args))
 
     def visit_Group(self, obj: ir.Group) -> PyCall:
@@ -337,7 +364,8 @@ class ManimCompiler:
         if step.run_time is not None:
             options.append(("run_time", number(step.run_time)))
         if step.rate_func is not None:
-            options.append(("rate_func", step.rate_func))
+            exported = step.rate_func in RATE_FUNCS_EXPORTED
+            options.append(("rate_func", step.rate_func if exported else f"rate_functions.{step.rate_func}"))
         self.writer.statement("", PyCall("self.play", (*animations, *options)))
 
     def visit_wait(self, step: ir.Wait) -> None:

@@ -104,7 +104,7 @@ class _Probe:
         """Subclass the compiled scene so every ``add`` (ours or an animation's) snapshots the object names."""
         probe = self
 
-        class Watched(cls):  # type: ignore[misc, valid-type]
+        class Watched(cls):  # type: ignore[misc]
             def add(self, *mobjects: Any) -> Any:
                 probe.names = construct_locals()
                 return super().add(*mobjects)

@@ -105,7 +105,11 @@ def _capturing_renderer(on_frame: Callable[[np.ndarray, int], None]) -> Any:
 
 
 def run_scene(
-    scene: ir.Scene, renderer: Any, *, source: str | None = None, wrap: Callable[[type[Scene]], type[Scene]] | None = None
+    scene: ir.Scene,
+    renderer: Any,
+    *,
+    source: str | None = None,
+    wrap: Callable[[type[Scene]], type[Scene]] | None = None,
 ) -> Scene:
     """Build the compiled scene on ``renderer`` and play it; Manim failures become ``RenderError``.
 

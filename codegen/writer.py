@@ -34,7 +34,7 @@ def flat(value: PyArg) -> str:
         return f"{keyword}={flat(inner)}"
     if isinstance(value, str):
         return value
-    opening, closing = value.brackets
+    opening, closing = value.brackets[0], value.brackets[1]
     return f"{value.func}{opening}{', '.join(flat(arg) for arg in value.args)}{closing}"
 
 
@@ -49,7 +49,7 @@ def layout(prefix: str, value: PyArg, suffix: str, indent: int) -> list[str]:
         return layout(f"{prefix}{keyword}=", inner, suffix, indent)
     if isinstance(value, str) or not value.args:
         return [line]
-    opening, closing = value.brackets
+    opening, closing = value.brackets[0], value.brackets[1]
     head = pad + prefix + value.func + opening
     tail = pad + closing + suffix
     body = INDENT * (indent + 1) + ", ".join(flat(arg) for arg in value.args)

@@ -48,7 +48,16 @@ DIRECTIONS: Final[dict[str, tuple[float, float]]] = {
 EDGES: Final[tuple[str, ...]] = ("UP", "DOWN", "LEFT", "RIGHT")
 CORNERS: Final[tuple[str, ...]] = ("UL", "UR", "DL", "DR")
 
-#: Rate functions from ``manim.rate_functions`` that the DSL exposes.
+#: Rate functions that ``from manim import *`` exports by name; the compiler emits them bare.
+RATE_FUNCS_EXPORTED: Final[tuple[str, ...]] = (
+    "smooth",
+    "linear",
+    "rush_into",
+    "rush_from",
+    "there_and_back",
+    "double_smooth",
+)
+#: Rate functions the DSL exposes; those not exported by name are emitted as ``rate_functions.NAME``.
 RATE_FUNCS: Final[tuple[str, ...]] = (
     "smooth",
     "linear",
