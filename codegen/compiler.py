@@ -114,7 +114,8 @@ def python_expr(expr: ir.Node) -> str:
     assert isinstance(expr, ir.BinOp), f"unexpected expression node {expr!r}"
     if expr.op == "^":
         left, right = _wrap(expr.left, 5), _wrap(expr.right, _PY_PRECEDENCE["neg"])
-        hug = _is_simple_power_operand(expr.left, exponent=False) and _is_simple_power_operand(expr.right, exponent=True)
+        simple_base = _is_simple_power_operand(expr.left, exponent=False)
+        hug = simple_base and _is_simple_power_operand(expr.right, exponent=True)
         return f"{left}**{right}" if hug else f"{left} ** {right}"
     own = _PY_PRECEDENCE[expr.op]
     return f"{_wrap(expr.left, own)} {expr.op} {_wrap(expr.right, own + 1)}"

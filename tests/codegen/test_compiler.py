@@ -26,7 +26,11 @@ PAYLOADS = [
 def test_strings_reach_the_source_only_as_literals(payload: str) -> None:
     scene = ir.Scene(
         name="Inject",
-        objects=(ir.TextObj(name="t", text=payload), ir.MathTex(name="m", tex="x"), ir.Circle(name="c", color="#A0B1C2")),
+        objects=(
+            ir.TextObj(name="t", text=payload),
+            ir.MathTex(name="m", tex="x"),
+            ir.Circle(name="c", color="#A0B1C2"),
+        ),
         timeline=(ir.Play(animations=(ir.Write(target="t"),)),),
     )
     module = ast.parse(compile_scene(scene))
