@@ -1,0 +1,204 @@
+"""Tracing a compiled scene as it plays: which named objects are on screen, and where, at each frame and step.
+
+Names in the DSL are the local variables of the compiled ``construct``, so a subclass of the compiled Scene
+snapshots ``construct``'s locals whenever something is added. Two renderers drive the same trace:
+
+- ``geometry`` mode jumps each animation to its end and draws nothing: end-of-step boxes only (layout checks);
+- ``frames`` mode draws every frame and records boxes and the active step with each one (labelled clips).
+
+Examples
+--------
+>>> trace = trace_scene(parse(text), mode="frames", width=64, height=36, fps=10)   # doctest: +SKIP
+>>> trace.frames.shape, len(trace.frame_boxes), trace.frame_steps[:3]              # doctest: +SKIP
+((12, 36, 64, 3), 12, [0, 0, 0])
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from codegen.runtime import configure, run_scene
+from dsl import ir
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned box in Manim units."""
+
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+    def overlap(self, other: Box) -> tuple[float, float]:
+        """Width and height of the intersection (zero or negative when the boxes are apart)."""
+        return (
+            min(self.right, other.right) - max(self.left, other.left),
+            min(self.top, other.top) - max(self.bottom, other.bottom),
+        )
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (self.left, self.bottom, self.right, self.top)
+
+
+def construct_locals() -> dict[str, Any]:
+    """The local variables of the running ``construct`` frame: DSL names map one to one to them."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_name != "construct":
+        frame = frame.f_back  # type: ignore[assignment]
+    assert frame is not None, "construct_locals() must be called while a compiled scene is constructing"
+    return dict(frame.f_locals)
+
+
+def box_of(mobject: Any) -> Box:
+    """The bounding box of a mobject, from its points."""
+    left, bottom = mobject.get_corner([-1, -1, 0])[:2]
+    right, top = mobject.get_corner([1, 1, 0])[:2]
+    return Box(float(left), float(bottom), float(right), float(top))
+
+
+@dataclass
+class SceneTrace:
+    """What a traced run saw.
+
+    Attributes
+    ----------
+    step_boxes
+        For each timeline step that Manim plays (``play`` and ``wait``), the boxes of the leaf objects on screen
+        at its end, by name; the last entry is the end of the scene (it also covers a trailing ``add``).
+    step_index
+        The timeline index of each entry of ``step_boxes`` (None for the end of the scene).
+    frames
+        ``[T, H, W, 3]`` uint8 (frames mode only).
+    frame_boxes, frame_steps
+        Per frame: the boxes on screen, and the timeline index of the step being played (frames mode only).
+    """
+
+    scene: ir.Scene
+    step_boxes: list[dict[str, Box]] = field(default_factory=list)
+    step_index: list[int | None] = field(default_factory=list)
+    frames: np.ndarray | None = None
+    frame_boxes: list[dict[str, Box]] = field(default_factory=list)
+    frame_steps: list[int] = field(default_factory=list)
+
+
+class _Tracer:
+    def __init__(self, scene: ir.Scene) -> None:
+        self.trace = SceneTrace(scene)
+        self.leaves = [obj.name for obj in scene.objects if not isinstance(obj, ir.Group)]
+        # Manim counts play and wait calls; add steps are not among them.
+        self.played_steps = [i for i, step in enumerate(scene.timeline) if not isinstance(step, ir.Add)]
+        self.names: dict[str, Any] = {}
+        self.frames: list[np.ndarray] = []
+
+    def watch(self, cls: type[Any]) -> type[Any]:
+        """Subclass the compiled scene so every ``add`` (ours or an animation's) snapshots the object names."""
+        tracer = self
+
+        class Watched(cls):  # type: ignore[misc]
+            def add(self, *mobjects: Any) -> Any:
+                tracer.names = construct_locals()
+                return super().add(*mobjects)
+
+        return Watched
+
+    def boxes(self, manim_scene: Any) -> dict[str, Box]:
+        on_screen = {id(m) for top in manim_scene.mobjects for m in top.get_family()}
+        return {
+            name: box_of(self.names[name])
+            for name in self.leaves
+            if name in self.names and id(self.names[name]) in on_screen
+        }
+
+    def end_step(self, manim_scene: Any, play: int | None) -> None:
+        self.trace.step_boxes.append(self.boxes(manim_scene))
+        self.trace.step_index.append(None if play is None else self.played_steps[play])
+
+    def frame(self, manim_scene: Any, frame: np.ndarray, repeat: int, play: int) -> None:
+        rgb = np.ascontiguousarray(frame[..., :3])
+        boxes = self.boxes(manim_scene)
+        step = self.played_steps[play]
+        for _ in range(repeat):
+            self.frames.append(rgb)
+            self.trace.frame_boxes.append(boxes)
+            self.trace.frame_steps.append(step)
+
+
+def _geometry_renderer(tracer: _Tracer) -> Any:
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    class GeometryRenderer(CairoRenderer):
+        """Jumps every animation to its end and records boxes; draws nothing."""
+
+        def play(self, scene: Any, *args: Any, **kwargs: Any) -> None:
+            scene.compile_animation_data(*args, **kwargs)
+            scene.begin_animations()
+            for animation in scene.animations:
+                animation.interpolate(1.0)
+                animation.finish()
+                animation.clean_up_from_scene(scene)
+            tracer.end_step(scene, self.num_plays)
+            self.num_plays += 1
+
+        def scene_finished(self, scene: Any) -> None:
+            tracer.end_step(scene, None)
+
+    return GeometryRenderer(skip_animations=True)
+
+
+def _frame_renderer(tracer: _Tracer) -> Any:
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    class FrameRenderer(CairoRenderer):
+        """Draws every frame and hands it, with the boxes on screen, to the tracer instead of a movie."""
+
+        def init_scene(self, scene: Any, *args: Any, **kwargs: Any) -> None:
+            super().init_scene(scene, *args, **kwargs)
+            self.traced_scene = scene
+
+        def add_frame(self, frame: np.ndarray, num_frames: int = 1) -> None:
+            if self.skip_animations:
+                return
+            self.time += num_frames / self.camera.frame_rate
+            tracer.frame(self.traced_scene, frame, num_frames, self.num_plays)
+
+        def play(self, scene: Any, *args: Any, **kwargs: Any) -> None:
+            super().play(scene, *args, **kwargs)
+            tracer.end_step(scene, self.num_plays - 1)
+
+        def scene_finished(self, scene: Any) -> None:
+            super().scene_finished(scene)
+            tracer.end_step(scene, None)
+            if not tracer.frames:
+                # With no play or wait, Manim draws the final layout once at the end and adds no frame.
+                tracer.frames.append(np.ascontiguousarray(self.get_frame()[..., :3]))
+                tracer.trace.frame_boxes.append(tracer.boxes(scene))
+                tracer.trace.frame_steps.append(-1)
+
+    return FrameRenderer()
+
+
+def trace_scene(
+    scene: ir.Scene,
+    *,
+    mode: Literal["geometry", "frames"],
+    width: int = 64,
+    height: int = 36,
+    fps: float = 10,
+    media_dir: str | None = None,
+) -> SceneTrace:
+    """Play a checked scene and return what it put on screen; see the module docstring for the two modes.
+
+    A scene without ``play`` or ``wait`` gives one frame whose step is -1.
+    """
+    configure(width, height, fps, media_dir)
+    tracer = _Tracer(scene)
+    renderer = _geometry_renderer(tracer) if mode == "geometry" else _frame_renderer(tracer)
+    run_scene(scene, renderer, wrap=tracer.watch)
+    if mode == "frames":
+        tracer.trace.frames = np.stack(tracer.frames)
+    return tracer.trace
