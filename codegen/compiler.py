@@ -175,6 +175,8 @@ class ManimCompiler:
         for name in layout_order(self.scene):
             obj = objects[name]
             self.writer.statement(f"{name} = ", getattr(self, f"visit_{obj.kind}")(obj))
+            for call in self.after_build(obj):
+                self.writer.statement("", call)
             for relation in relations.get(name, []):
                 self.writer.statement("", getattr(self, f"visit_{relation.kind}")(relation))
 
@@ -271,7 +273,18 @@ class ManimCompiler:
         return PyCall(f"{obj.axes}.plot", tuple(args))
 
     def visit_Group(self, obj: ir.Group) -> PyCall:
-        return PyCall("VGroup", (*obj.members, *self.style(obj)))
+        return PyCall("VGroup", obj.members)
+
+    def after_build(self, obj: ir.ObjectBase) -> list[PyCall]:
+        """Calls that style an object once built: a VGroup applies ``color=`` before it holds its members."""
+        if not isinstance(obj, ir.Group):
+            return []
+        calls = []
+        if obj.color is not None:
+            calls.append(PyCall(f"{obj.name}.set_color", (color(obj.color),)))
+        if obj.z_index is not None:
+            calls.append(PyCall(f"{obj.name}.set_z_index", (number(obj.z_index),)))
+        return calls
 
     # relations ----------------------------------------------------------------------------------------------
     def visit_move_to(self, relation: ir.MoveToRel) -> PyCall:

@@ -55,10 +55,16 @@ def construct_locals() -> dict[str, Any]:
 
 
 def box_of(mobject: Any) -> Box:
-    """The bounding box of a mobject, from its points."""
-    left, bottom = mobject.get_corner([-1, -1, 0])[:2]
-    right, top = mobject.get_corner([1, 1, 0])[:2]
-    return Box(float(left), float(bottom), float(right), float(top))
+    """The bounding box of a mobject and its family, from their points (a point box when it has none).
+
+    This is what ``get_corner`` computes, in one pass over the points instead of one per corner.
+    """
+    points = mobject.get_all_points()
+    if len(points) == 0:
+        x, y = mobject.get_center()[:2]
+        return Box(float(x), float(y), float(x), float(y))
+    low, high = points[:, :2].min(axis=0), points[:, :2].max(axis=0)
+    return Box(float(low[0]), float(low[1]), float(high[0]), float(high[1]))
 
 
 @dataclass
@@ -76,6 +82,9 @@ class SceneTrace:
         ``[T, H, W, 3]`` uint8 (frames mode only).
     frame_boxes, frame_steps
         Per frame: the boxes on screen, and the timeline index of the step being played (frames mode only).
+    step_frames
+        The picture at the end of each entry of ``step_boxes`` (frames mode only). Manim's own last frame of an
+        animation is drawn just before it ends, so these are drawn separately, once the step has finished.
     """
 
     scene: ir.Scene
@@ -84,6 +93,7 @@ class SceneTrace:
     frames: np.ndarray | None = None
     frame_boxes: list[dict[str, Box]] = field(default_factory=list)
     frame_steps: list[int] = field(default_factory=list)
+    step_frames: list[np.ndarray] = field(default_factory=list)
 
 
 class _Tracer:
@@ -166,13 +176,19 @@ def _frame_renderer(tracer: _Tracer) -> Any:
             self.time += num_frames / self.camera.frame_rate
             tracer.frame(self.traced_scene, frame, num_frames, self.num_plays)
 
+        def end_state(self, scene: Any) -> np.ndarray:
+            self.update_frame(scene, ignore_skipping=True)
+            return np.ascontiguousarray(self.get_frame()[..., :3])
+
         def play(self, scene: Any, *args: Any, **kwargs: Any) -> None:
             super().play(scene, *args, **kwargs)
             tracer.end_step(scene, self.num_plays - 1)
+            tracer.trace.step_frames.append(self.end_state(scene))
 
         def scene_finished(self, scene: Any) -> None:
             super().scene_finished(scene)
             tracer.end_step(scene, None)
+            tracer.trace.step_frames.append(self.end_state(scene))
             if not tracer.frames:
                 # With no play or wait, Manim draws the final layout once at the end and adds no frame.
                 tracer.frames.append(np.ascontiguousarray(self.get_frame()[..., :3]))

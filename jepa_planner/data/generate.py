@@ -1,0 +1,181 @@
+"""Generate a dataset directory of clip shards in parallel, resumably and deterministically.
+
+Workers render clips (each with its own Manim media dir, because a shared one races on the Pango cache); the
+parent collects them in index order and writes each shard as soon as it is complete. A rerun with the same
+arguments skips the shards that exist and never rewrites one, so an interrupted run resumes where it stopped.
+MathTex formulas are compiled once, before the workers start, into a TeX cache that the workers only read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from jepa_planner.data.clips import Clip, render_clip
+from jepa_planner.data.sampler import CurriculumConfig, SceneSampler
+from jepa_planner.data.shards import (
+    DatasetSettings,
+    INDEX_NAME,
+    read_index,
+    read_shard,
+    shard_name,
+    write_index,
+    write_shard,
+)
+from jepa_planner.errors import DatasetError
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """What to generate; ``curriculum`` is a YAML path, or None for the packaged one."""
+
+    out: Path
+    level: int
+    n: int
+    seed: int = 0
+    width: int = 64
+    height: int = 36
+    length: int = 16
+    shard_size: int = 256
+    workers: int = 1
+    curriculum: str | None = None
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(curriculum: str | None, cache: str, request: GenerateRequest) -> None:
+    from manim import config
+
+    _worker["sampler"] = SceneSampler(CurriculumConfig.load(curriculum))
+    _worker["media"] = os.path.join(cache, f"media-{os.getpid()}")
+    _worker["request"] = request
+    config.tex_dir = os.path.join(cache, "tex")
+
+
+def _render(index: int) -> Clip:
+    request: GenerateRequest = _worker["request"]
+    return render_clip(
+        _worker["sampler"],
+        level=request.level,
+        seed=request.seed,
+        index=index,
+        length=request.length,
+        width=request.width,
+        height=request.height,
+        media_dir=_worker["media"],
+    )
+
+
+def _warm_tex_cache(config: CurriculumConfig, level: int, cache: str) -> None:
+    """Compile every formula the level can draw, once, into the shared TeX cache."""
+    if not config.levels[level].text_rate:
+        return
+    from manim import MathTex
+    from manim import config as manim_config
+
+    manim_config.tex_dir = os.path.join(cache, "tex")
+    for formula in config.formulas:
+        MathTex(formula)
+
+
+def _settings(request: GenerateRequest) -> DatasetSettings:
+    if request.curriculum is None:
+        curriculum = "packaged"
+    else:
+        curriculum = hashlib.sha256(Path(request.curriculum).read_bytes()).hexdigest()[:16]
+    return DatasetSettings(
+        level=request.level,
+        seed=request.seed,
+        width=request.width,
+        height=request.height,
+        length=request.length,
+        shard_size=request.shard_size,
+        curriculum=curriculum,
+        n=request.n,
+    )
+
+
+def _existing_shards(out: Path, settings: DatasetSettings) -> dict[str, dict[str, Any]]:
+    """Shards already finished in ``out``; a dataset made with other settings is an error."""
+    if not (out / INDEX_NAME).exists():
+        if any(out.glob("shard-*.tar")):
+            raise DatasetError("shards exist without an index.json", filename=str(out), hint="use a new --out")
+        return {}
+    index = read_index(out)
+    if index["settings"] != settings.as_dict():
+        changed = sorted(k for k, v in settings.as_dict().items() if index["settings"].get(k) != v)
+        raise DatasetError(f"this directory holds a dataset made with other settings ({', '.join(changed)})",
+                           filename=str(out), hint="rerun with the same arguments to resume, or use a new --out")
+    shards: dict[str, dict[str, Any]] = index["shards"]
+    for path in sorted(out.glob("shard-*.tar")):
+        if path.name not in shards:  # written, but the run stopped before the index was updated
+            count = sum(1 for _ in read_shard(path))
+            shards[path.name] = {"samples": count, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return shards
+
+
+def _plan(request: GenerateRequest, done: dict[str, dict[str, Any]]) -> list[tuple[int, range]]:
+    plan = []
+    for number, start in enumerate(range(0, request.n, request.shard_size)):
+        if shard_name(number) not in done:
+            plan.append((number, range(start, min(start + request.shard_size, request.n))))
+    return plan
+
+
+def _clips(request: GenerateRequest, indices: list[int], cache: str) -> Iterator[Clip]:
+    if request.workers <= 1:
+        _init_worker(request.curriculum, cache, request)
+        yield from map(_render, indices)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(request.workers, _init_worker, (request.curriculum, cache, request)) as pool:
+        yield from pool.imap(_render, indices, chunksize=4)
+
+
+def generate(request: GenerateRequest, *, progress: bool = True) -> dict[str, Any]:
+    """Generate (or finish generating) a dataset; returns its index.
+
+    Examples
+    --------
+    ``jepa-planner data gen --level 2 --n 1000 --out data/l2 --workers 2`` calls this.
+    """
+    if request.level not in CurriculumConfig.load(request.curriculum).levels:
+        raise DatasetError(f"level {request.level} is not in the curriculum", hint="levels are 1 to 4")
+    out = request.out
+    out.mkdir(parents=True, exist_ok=True)
+    settings = _settings(request)
+    shards = _existing_shards(out, settings)
+    write_index(out, settings, shards)
+    plan = _plan(request, shards)
+    cache = str(out / ".cache")
+    _warm_tex_cache(CurriculumConfig.load(request.curriculum), request.level, cache)
+    indices = [index for _, block in plan for index in block]
+    bar = tqdm(total=request.n, initial=request.n - len(indices), unit="clip", disable=not progress,
+               desc=f"L{request.level} -> {out.name}", dynamic_ncols=True)
+    pending: list[Clip] = []
+    blocks = iter(plan)
+    number, block = next(blocks, (0, range(0)))
+    try:
+        for clip in _clips(request, indices, cache):
+            pending.append(clip)
+            bar.update(1)
+            if len(pending) == len(block):
+                digest = write_shard(out / shard_name(number), pending)
+                shards[shard_name(number)] = {"samples": len(pending), "sha256": digest}
+                write_index(out, settings, shards)
+                pending = []
+                number, block = next(blocks, (0, range(0)))
+    finally:
+        bar.close()
+        for media in Path(cache).glob("media-*"):
+            shutil.rmtree(media, ignore_errors=True)
+    return read_index(out)

@@ -1,0 +1,201 @@
+"""Clip shards: WebDataset-style tar files with one index per dataset directory.
+
+Layout of a dataset directory::
+
+    index.json            settings (level, seed, resolution, T, shard size) and one entry per finished shard
+    shard-000000.tar      samples 0 .. shard_size-1
+    shard-000001.tar      ...
+
+Each sample in a shard is a group of tar members sharing a key (``%08d``, the sample index), as WebDataset reads
+them: ``KEY.frames.npy`` ``[T,H,W,3] uint8``, ``KEY.boxes.npy`` ``[T,N,4] float32`` (Manim units, NaN off
+screen), ``KEY.active_step.npy`` ``[T] int16``, ``KEY.keyframes.npy`` ``[K,H,W,3] uint8``,
+``KEY.keyframe_steps.npy`` ``[K] int16``, and ``KEY.json`` with the IR, the canonical DSL, the object names, the
+scene hash and where the sample came from (seed, level, index, attempt, duration, fps).
+
+A shard is written to a temporary file and renamed into place, so a shard that exists is complete. Members carry
+fixed metadata (mtime 0, uid 0, mode 0644), so the same seed gives byte-identical shards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dsl import ir
+from jepa_planner.data.clips import Clip
+from jepa_planner.errors import DatasetError, ShardError
+
+INDEX_NAME = "index.json"
+ARRAYS = ("frames", "boxes", "active_step", "keyframes", "keyframe_steps")
+FORMAT_VERSION = 1
+
+
+def shard_name(number: int) -> str:
+    """``shard-000012.tar``."""
+    return f"shard-{number:06d}.tar"
+
+
+def _member(name: str, payload: bytes) -> tuple[tarfile.TarInfo, io.BytesIO]:
+    info = tarfile.TarInfo(name)
+    info.size = len(payload)
+    info.mtime = 0
+    info.mode = 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info, io.BytesIO(payload)
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def clip_metadata(clip: Clip) -> dict[str, Any]:
+    """The JSON part of a sample."""
+    return {
+        "scene": clip.scene.model_dump(mode="json"),
+        "dsl": clip.dsl,
+        "scene_hash": clip.scene_hash,
+        "object_names": list(clip.object_names),
+        "seed": clip.seed,
+        "level": clip.level,
+        "index": clip.index,
+        "attempt": clip.attempt,
+        "duration": clip.duration,
+        "fps": clip.fps,
+    }
+
+
+def write_shard(path: Path, clips: list[Clip]) -> str:
+    """Write clips to ``path`` atomically; returns the shard's SHA-256."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tarfile.open(temp, "w", format=tarfile.USTAR_FORMAT) as tar:
+            for clip in clips:
+                key = f"{clip.index:08d}"
+                for name in ARRAYS:
+                    tar.addfile(*_member(f"{key}.{name}.npy", _npy(getattr(clip, name))))
+                meta = json.dumps(clip_metadata(clip), sort_keys=True, separators=(",", ":")).encode()
+                tar.addfile(*_member(f"{key}.json", meta))
+        digest = hashlib.sha256(temp.read_bytes()).hexdigest()
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return digest
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sample read back from a shard: arrays by name and the JSON metadata."""
+
+    key: str
+    arrays: dict[str, np.ndarray]
+    meta: dict[str, Any]
+
+    @property
+    def scene(self) -> ir.Scene:
+        """The scene graph label."""
+        return ir.Scene.model_validate(self.meta["scene"])
+
+
+def read_shard(path: str | Path) -> Iterator[Sample]:
+    """Yield the samples of a shard in order; a damaged shard raises ``ShardError`` naming the file."""
+    path = Path(path)
+    try:
+        with tarfile.open(path, "r:") as tar:
+            current: str | None = None
+            arrays: dict[str, np.ndarray] = {}
+            meta: dict[str, Any] | None = None
+            for member in tar:
+                key, _, rest = member.name.partition(".")
+                if current is not None and key != current:
+                    yield _finish(path, current, arrays, meta)
+                    arrays, meta = {}, None
+                current = key
+                handle = tar.extractfile(member)
+                if handle is None:
+                    raise ShardError(f"member {member.name!r} is not a file", filename=str(path))
+                data = handle.read()
+                if rest == "json":
+                    meta = json.loads(data)
+                else:
+                    arrays[rest.removesuffix(".npy")] = np.load(io.BytesIO(data), allow_pickle=False)
+            if current is not None:
+                yield _finish(path, current, arrays, meta)
+    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise ShardError("the shard is missing", filename=str(path), hint="regenerate the dataset") from None
+        raise ShardError(
+            f"the shard is damaged ({type(exc).__name__}: {exc})",
+            filename=str(path),
+            hint="delete it and rerun `jepa-planner data gen` with the same arguments to rebuild it",
+        ) from None
+
+
+def _finish(path: Path, key: str, arrays: dict[str, np.ndarray], meta: dict[str, Any] | None) -> Sample:
+    missing = [name for name in ARRAYS if name not in arrays] + ([] if meta is not None else ["json"])
+    if missing:
+        raise ShardError(f"sample {key} lacks {', '.join(missing)}", filename=str(path), hint="rebuild the shard")
+    assert meta is not None, "checked above"
+    return Sample(key, arrays, meta)
+
+
+@dataclass(frozen=True)
+class DatasetSettings:
+    """What a dataset directory was generated with; a rerun must use the same."""
+
+    level: int
+    seed: int
+    width: int
+    height: int
+    length: int
+    shard_size: int
+    curriculum: str
+    n: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def read_index(directory: str | Path) -> dict[str, Any]:
+    """The index of a dataset directory, or a ``DatasetError`` saying what is wrong with it."""
+    path = Path(directory) / INDEX_NAME
+    try:
+        index: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DatasetError("no dataset here (index.json is missing)", filename=str(directory),
+                           hint="create one with `jepa-planner data gen --out DIR ...`") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"index.json is damaged: {exc}", filename=str(path)) from None
+    if index.get("format") != FORMAT_VERSION or "shards" not in index or "settings" not in index:
+        raise DatasetError("index.json is not a dataset index of this version", filename=str(path))
+    return index
+
+
+def write_index(directory: Path, settings: DatasetSettings, shards: dict[str, dict[str, Any]]) -> None:
+    """Write index.json atomically, shards sorted by name."""
+    index = {"format": FORMAT_VERSION, "settings": settings.as_dict(), "shards": dict(sorted(shards.items()))}
+    temp = directory / f".{INDEX_NAME}.{os.getpid()}.tmp"
+    temp.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temp, directory / INDEX_NAME)
+
+
+def dataset_shards(directory: str | Path) -> list[Path]:
+    """The shard files a dataset's index lists, in order (``DatasetError`` if one is missing)."""
+    directory = Path(directory)
+    paths = [directory / name for name in read_index(directory)["shards"]]
+    missing = [path.name for path in paths if not path.exists()]
+    if missing:
+        raise DatasetError(f"index.json lists shards that are missing: {', '.join(missing[:3])}",
+                           filename=str(directory), hint="rerun `jepa-planner data gen` to rebuild them")
+    return paths
