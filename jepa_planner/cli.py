@@ -1,0 +1,125 @@
+"""The ``jepa-planner`` command line.
+
+``data gen|stats|show`` work on clip datasets. Input problems exit 1 with a message and no traceback, usage
+errors exit 2, and bugs exit 3 (``DSL2MANIM_DEBUG=1`` shows their traceback), as in ``dsl2manim``.
+
+Examples
+--------
+::
+
+    jepa-planner data gen --level 2 --n 2000 --out data/l2 --workers 2 --res 64x36
+    jepa-planner data stats data/l2
+    jepa-planner data show data/l2 --index 7 -o sample.gif
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from codegen.cli import EXIT_OK, run_guarded
+
+
+def _resolution(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d+)x(\d+)", text)
+    if not match:
+        raise argparse.ArgumentTypeError("use WIDTHxHEIGHT, for example 64x36")
+    width, height = int(match[1]), int(match[2])
+    if not (16 <= width <= 1920 and 9 <= height <= 1080):
+        raise argparse.ArgumentTypeError("width must be 16-1920 and height 9-1080")
+    if abs(width / height - 16 / 9) > 0.02:
+        raise argparse.ArgumentTypeError("keep 16:9, for example 64x36, 128x72 or 256x144")
+    return width, height
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def cmd_data_gen(args: argparse.Namespace) -> int:
+    from jepa_planner.data.generate import GenerateRequest, generate
+
+    width, height = args.res
+    index = generate(
+        GenerateRequest(
+            out=Path(args.out),
+            level=args.level,
+            n=args.n,
+            seed=args.seed,
+            width=width,
+            height=height,
+            length=args.length,
+            shard_size=args.shard_size,
+            workers=args.workers,
+            curriculum=args.curriculum,
+        ),
+        progress=not args.quiet,
+    )
+    total = sum(shard["samples"] for shard in index["shards"].values())
+    print(f"{args.out}: {total} clips in {len(index['shards'])} shards", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_data_stats(args: argparse.Namespace) -> int:
+    from jepa_planner.data.stats import dataset_stats, format_stats
+
+    print(format_stats(dataset_stats(Path(args.dir))))
+    return EXIT_OK
+
+
+def cmd_data_show(args: argparse.Namespace) -> int:
+    from jepa_planner.data.show import show_sample
+
+    written = show_sample(Path(args.dir), args.index, Path(args.output), force=args.force)
+    print(f"wrote {written}", file=sys.stderr)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``jepa-planner``."""
+    parser = argparse.ArgumentParser(prog="jepa-planner", description="Data, training and planning for Manim scenes.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    data = commands.add_parser("data", help="generate and inspect clip datasets")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+
+    gen = data_commands.add_parser("gen", help="render labelled clips into shards (resumable)")
+    gen.add_argument("--level", type=int, choices=(1, 2, 3, 4), required=True, help="curriculum level")
+    gen.add_argument("--n", type=_positive, required=True, help="number of clips")
+    gen.add_argument("--out", required=True, help="dataset directory (created; rerun to resume)")
+    gen.add_argument("--workers", type=_positive, default=1)
+    gen.add_argument("--res", type=_resolution, default=(64, 36), help="WIDTHxHEIGHT at 16:9 (default 64x36)")
+    gen.add_argument("--length", type=_positive, default=16, help="frames per clip (default 16)")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--shard-size", type=_positive, default=256)
+    gen.add_argument("--curriculum", help="a curriculum YAML file (default: the packaged one)")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(run=cmd_data_gen)
+
+    stats = data_commands.add_parser("stats", help="diversity report: kinds, verbs, colours, positions, duplicates")
+    stats.add_argument("dir")
+    stats.set_defaults(run=cmd_data_stats)
+
+    show = data_commands.add_parser("show", help="write one clip beside its DSL as a gif or png")
+    show.add_argument("dir")
+    show.add_argument("--index", type=int, required=True)
+    show.add_argument("-o", "--output", required=True)
+    show.add_argument("--force", action="store_true", help="replace an existing output file")
+    show.set_defaults(run=cmd_data_show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``jepa-planner``."""
+    args = build_parser().parse_args(argv)
+    return run_guarded(args.run, args, "jepa-planner")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

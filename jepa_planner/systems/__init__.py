@@ -1,0 +1,1 @@
+"""LightningModules: the systems that wire plain models together for training."""

@@ -1,0 +1,152 @@
+"""JEPA pretraining as a LightningModule: context encoder, EMA target encoder and predictor, wired together.
+
+Each step draws multiblock tube masks, encodes only the context tokens, predicts the target tokens, and takes
+the L1 distance to the layer-normed target encoder's features of the full clip. The target encoder follows the
+context encoder by an exponential moving average whose momentum rises linearly from ``ema[0]`` to ``ema[1]``.
+An optional VICReg-style term (variance and covariance of clip-mean context features) fights collapse, and the
+target features' per-dimension std and effective rank are logged to watch for it.
+
+Axis key: b batch, t time, n tokens, k context tokens, m target tokens, d features.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+
+from jepa_planner.masks import MultiblockMask, apply_masks
+from jepa_planner.models.vit import Predictor, VideoViT
+
+
+def effective_rank(features: torch.Tensor) -> torch.Tensor:
+    """exp(entropy) of the normalised singular values of ``[B, D]`` features: how many directions they use."""
+    centred = features - features.mean(dim=0, keepdim=True)
+    singular = torch.linalg.svdvals(centred.float())
+    p = singular / singular.sum().clamp_min(1e-12)
+    return torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum())
+
+
+def vicreg_terms(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Variance (hinge on per-dimension std below 1) and covariance (off-diagonal) terms of ``[B, D]``."""
+    centred = features - features.mean(dim=0)
+    std = torch.sqrt(centred.var(dim=0) + 1e-4)
+    variance = F.relu(1.0 - std).mean()
+    cov = (centred.T @ centred) / max(features.shape[0] - 1, 1)
+    off_diagonal = cov - torch.diag(torch.diag(cov))
+    return variance, off_diagonal.pow(2).sum() / features.shape[1]
+
+
+class JEPAPretraining(L.LightningModule):
+    """V-JEPA-style pretraining on unlabeled clips.
+
+    Parameters
+    ----------
+    frames, height, width, tubelet, preset
+        The encoder (see ``VideoViT``).
+    pred_dim, pred_depth, pred_heads
+        The narrow predictor.
+    lr, weight_decay, warmup_steps
+        AdamW with linear warm-up then cosine decay over the run.
+    ema
+        Target momentum at the first and the last step.
+    vicreg_weight
+        Weight of the anti-collapse term (0 turns it off).
+    """
+
+    def __init__(
+        self,
+        *,
+        frames: int = 16,
+        height: int = 36,
+        width: int = 64,
+        tubelet: tuple[int, int, int] = (4, 6, 8),
+        preset: str = "tiny",
+        pred_dim: int = 64,
+        pred_depth: int = 2,
+        pred_heads: int = 4,
+        lr: float = 1e-3,
+        weight_decay: float = 0.04,
+        warmup_steps: int = 50,
+        ema: tuple[float, float] = (0.996, 1.0),
+        vicreg_weight: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.encoder = VideoViT(frames=frames, height=height, width=width, tubelet=tubelet, preset=preset)
+        self.target_encoder = copy.deepcopy(self.encoder).requires_grad_(False)
+        self.predictor = Predictor(
+            dim=self.encoder.dim, grid=self.encoder.grid, pred_dim=pred_dim, depth=pred_depth, heads=pred_heads
+        )
+        self.masks = MultiblockMask(grid=self.encoder.grid)
+
+    def forward(self, video: torch.Tensor) -> torch.Tensor:
+        """Frozen features for downstream use: the target encoder's tokens, ``[B, N, D]``."""
+        return self.target_encoder(video)  # type: ignore[no-any-return]
+
+    def jepa_loss(self, video: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The masked latent prediction loss and its monitors for one batch ``[B, T, C, H, W]``."""
+        context_index, target_index = self.masks(batch_size=video.shape[0])
+        context_index, target_index = context_index.to(self.device), target_index.to(self.device)
+        with torch.no_grad():
+            targets = self.target_encoder(video)  # [B, N, D]
+            targets = F.layer_norm(targets, targets.shape[-1:])
+        context = self.encoder(video, context_index)  # [B, K, D]
+        predicted = self.predictor(context, context_index, target_index)  # [B, M, D]
+        out = {"loss_jepa": F.l1_loss(predicted, apply_masks(targets, target_index))}
+        loss = out["loss_jepa"]
+        if self.hparams["vicreg_weight"] > 0:
+            variance, covariance = vicreg_terms(context.mean(dim=1))  # clip-mean context features [B, D]
+            out.update(loss_variance=variance, loss_covariance=covariance)
+            loss = loss + self.hparams["vicreg_weight"] * (variance + 0.04 * covariance)
+        clip_mean = targets.mean(dim=1)  # [B, D]
+        out.update(loss=loss, target_std=targets.flatten(0, 1).std(dim=0).mean(), target_rank=effective_rank(clip_mean))
+        return out
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        out = self.jepa_loss(batch["frames"])
+        self.log_dict({f"train/{k}": v.detach() for k, v in out.items() if k != "loss"})
+        self.log("train/loss", out["loss"].detach(), prog_bar=True)
+        self.log("train/ema", self.momentum(), prog_bar=False)
+        return out["loss"]
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        out = self.jepa_loss(batch["frames"])
+        self.log_dict({f"val/{k}": v for k, v in out.items()}, sync_dist=True)
+
+    def momentum(self) -> float:
+        """The EMA momentum at the current step (linear from ``ema[0]`` to ``ema[1]``)."""
+        start, end = self.hparams["ema"]
+        total = max(int(self.trainer.estimated_stepping_batches), 1) if self._trainer is not None else 1
+        progress = min(self.global_step / total, 1.0)
+        return float(start + (end - start) * progress)
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        # The EMA update of the target encoder, after the optimizer step: target = m * target + (1 - m) * online.
+        m = self.momentum()
+        with torch.no_grad():
+            for target, online in zip(self.target_encoder.parameters(), self.encoder.parameters(), strict=True):
+                target.mul_(m).add_(online.detach(), alpha=1.0 - m)
+
+    def configure_optimizers(self) -> Any:
+        params = [p for name, p in self.named_parameters() if not name.startswith("target_encoder.")]
+        decay = [p for p in params if p.dim() >= 2]
+        no_decay = [p for p in params if p.dim() < 2]
+        optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": self.hparams["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=self.hparams["lr"],
+        )
+        total = max(int(self.trainer.estimated_stepping_batches), 1)
+        warmup = min(self.hparams["warmup_steps"], max(total - 1, 1))
+        schedule = torch.optim.lr_scheduler.SequentialLR(
+            optimizer,
+            [
+                torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, total_iters=warmup),
+                torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total - warmup, 1)),
+            ],
+            milestones=[warmup],
+        )
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
