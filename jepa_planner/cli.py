@@ -1,7 +1,9 @@
 """The ``jepa-planner`` command line.
 
-``data gen|stats|show`` work on clip datasets. Input problems exit 1 with a message and no traceback, usage
-errors exit 2, and bugs exit 3 (``DSL2MANIM_DEBUG=1`` shows their traceback), as in ``dsl2manim``.
+``data gen|stats|show`` work on clip datasets; ``fit``, ``validate`` and ``test`` hand the rest of the command line
+to Lightning's ``LightningCLI``, so a run is configured by YAML files and saves its resolved config. Input
+problems exit 1 with a message and no traceback, usage errors exit 2, and bugs exit 3 (``DSL2MANIM_DEBUG=1``
+shows their traceback), as in ``dsl2manim``.
 
 Examples
 --------
@@ -10,6 +12,8 @@ Examples
     jepa-planner data gen --level 2 --n 2000 --out data/l2 --workers 2 --res 64x36
     jepa-planner data stats data/l2
     jepa-planner data show data/l2 --index 7 -o sample.gif
+    jepa-planner fit --config experiments/configs/tiny-cpu.yaml
+    jepa-planner fit --config experiments/configs/tiny-cpu.yaml --ckpt_path last     # resume
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from codegen.cli import EXIT_OK, run_guarded
+
+#: Subcommands handled by LightningCLI.
+LIGHTNING_COMMANDS = ("fit", "validate", "test")
 
 
 def _resolution(text: str) -> tuple[int, int]:
@@ -112,12 +119,40 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("-o", "--output", required=True)
     show.add_argument("--force", action="store_true", help="replace an existing output file")
     show.set_defaults(run=cmd_data_show)
+
+    for name in LIGHTNING_COMMANDS:
+        commands.add_parser(
+            name, help=f"{name} with LightningCLI: jepa-planner {name} --config FILE.yaml", add_help=False
+        )
     return parser
+
+
+def run_lightning(argv: list[str] | None) -> int:
+    """``jepa-planner fit|validate|test ...`` through LightningCLI; model and data are chosen in the YAML.
+
+    ``argv`` None means "read ``sys.argv``", which is what DDP's relaunched processes do too.
+    """
+    import lightning as L
+    from lightning.pytorch.cli import LightningCLI
+
+    LightningCLI(
+        L.LightningModule,
+        L.LightningDataModule,
+        subclass_mode_model=True,
+        subclass_mode_data=True,
+        args=argv,
+        parser_kwargs={"prog": "jepa-planner"},
+    )
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``jepa-planner``."""
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in LIGHTNING_COMMANDS:
+        lightning_args = None if argv is None else arguments
+        return run_guarded(lambda _: run_lightning(lightning_args), argparse.Namespace(), "jepa-planner")
+    args = build_parser().parse_args(arguments)
     return run_guarded(args.run, args, "jepa-planner")
 
 

@@ -149,7 +149,10 @@ def render_clip(
             continue
         frames, boxes, active, keyframes, keyframe_steps = clip_from_trace(trace, length, fps)
         names = tuple(obj.name for obj in scene.objects if not isinstance(obj, ir.Group))
-        return Clip(scene, frames, boxes, active, keyframes, keyframe_steps, names, duration, fps,
-                    seed, level, index, attempt)
-    raise RuntimeError(f"no layout-clean scene in {MAX_ATTEMPTS} attempts for level {level}, index {index}; "
-                       "the curriculum's sizes or positions are too crowded")
+        return Clip(
+            scene, frames, boxes, active, keyframes, keyframe_steps, names, duration, fps, seed, level, index, attempt
+        )
+    raise RuntimeError(
+        f"no layout-clean scene in {MAX_ATTEMPTS} attempts for level {level}, index {index}; "
+        "the curriculum's sizes or positions are too crowded"
+    )

@@ -22,8 +22,8 @@ from tqdm import tqdm
 from jepa_planner.data.clips import Clip, render_clip
 from jepa_planner.data.sampler import CurriculumConfig, SceneSampler
 from jepa_planner.data.shards import (
-    DatasetSettings,
     INDEX_NAME,
+    DatasetSettings,
     read_index,
     read_shard,
     shard_name,
@@ -113,8 +113,11 @@ def _existing_shards(out: Path, settings: DatasetSettings) -> dict[str, dict[str
     index = read_index(out)
     if index["settings"] != settings.as_dict():
         changed = sorted(k for k, v in settings.as_dict().items() if index["settings"].get(k) != v)
-        raise DatasetError(f"this directory holds a dataset made with other settings ({', '.join(changed)})",
-                           filename=str(out), hint="rerun with the same arguments to resume, or use a new --out")
+        raise DatasetError(
+            f"this directory holds a dataset made with other settings ({', '.join(changed)})",
+            filename=str(out),
+            hint="rerun with the same arguments to resume, or use a new --out",
+        )
     shards: dict[str, dict[str, Any]] = index["shards"]
     for path in sorted(out.glob("shard-*.tar")):
         if path.name not in shards:  # written, but the run stopped before the index was updated
@@ -159,8 +162,14 @@ def generate(request: GenerateRequest, *, progress: bool = True) -> dict[str, An
     cache = str(out / ".cache")
     _warm_tex_cache(CurriculumConfig.load(request.curriculum), request.level, cache)
     indices = [index for _, block in plan for index in block]
-    bar = tqdm(total=request.n, initial=request.n - len(indices), unit="clip", disable=not progress,
-               desc=f"L{request.level} -> {out.name}", dynamic_ncols=True)
+    bar = tqdm(
+        total=request.n,
+        initial=request.n - len(indices),
+        unit="clip",
+        disable=not progress,
+        desc=f"L{request.level} -> {out.name}",
+        dynamic_ncols=True,
+    )
     pending: list[Clip] = []
     blocks = iter(plan)
     number, block = next(blocks, (0, range(0)))

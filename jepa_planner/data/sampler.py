@@ -124,7 +124,9 @@ class _Draft:
 
     def place(self, obj: ir.ObjectBase, next_to_rate: float) -> None:
         """Put ``obj`` in a free grid cell, or next to an earlier object."""
-        earlier = [o.name for o in self.objects if o.name != obj.name and not isinstance(o, ir.Group | ir.Plot | ir.Axes)]
+        earlier = [
+            o.name for o in self.objects if o.name != obj.name and not isinstance(o, ir.Group | ir.Plot | ir.Axes)
+        ]
         if earlier and self.rng.random() < next_to_rate:
             direction = self.rng.choice(("UP", "DOWN", "LEFT", "RIGHT"))
             self.relations.append(
@@ -164,9 +166,7 @@ class _Draft:
 
     def play(self, *animations: ir.AnimationBase, lag_ratio: float | None = None) -> None:
         rate = self.rng.choice(self.config.rate_funcs) if self.rng.random() < 0.3 else None
-        self.steps.append(
-            ir.Play(animations=animations, run_time=self.run_time(), rate_func=rate, lag_ratio=lag_ratio)
-        )
+        self.steps.append(ir.Play(animations=animations, run_time=self.run_time(), rate_func=rate, lag_ratio=lag_ratio))
         for animation in animations:
             if animation.introduces:
                 self.visible.append(animation.target)
@@ -249,9 +249,11 @@ class SceneSampler:
             draft.relations.append(ir.Arrange(subject=group.name, direction=rng.choice(("RIGHT", "DOWN")), buff=0.4))
             draft.place(group, 0.0)
         labels = self._labels(draft, shapes, options) if rich else []
-        pending = [o.name for o in draft.objects if isinstance(o, ir.Group)] + [
-            s.name for s in shapes if s.name not in grouped
-        ] + labels
+        pending = (
+            [o.name for o in draft.objects if isinstance(o, ir.Group)]
+            + [s.name for s in shapes if s.name not in grouped]
+            + labels
+        )
         if rich and rng.random() < options.together_rate and len(pending) >= 2:
             lag = 0.3 if rng.random() < options.lag_rate else None
             draft.play(*(draft.intro(name) for name in pending[:2]), lag_ratio=lag)
@@ -281,10 +283,17 @@ class SceneSampler:
 
     def _transform(self, draft: _Draft) -> None:
         """Morph a visible shape into a new one declared at the same place."""
-        sources = [name for name in draft.visible if not any(isinstance(o, ir.Group) and name in o.members
-                                                            for o in draft.objects)]
-        shapes = [name for name in sources if next(o for o in draft.objects if o.name == name).kind in
-                  ("Circle", "Square", "Triangle", "RegularPolygon", "Rectangle", "Ellipse")]
+        sources = [
+            name
+            for name in draft.visible
+            if not any(isinstance(o, ir.Group) and name in o.members for o in draft.objects)
+        ]
+        shapes = [
+            name
+            for name in sources
+            if next(o for o in draft.objects if o.name == name).kind
+            in ("Circle", "Square", "Triangle", "RegularPolygon", "Rectangle", "Ellipse")
+        ]
         if not shapes:
             return
         source = draft.rng.choice(shapes)
@@ -309,8 +318,9 @@ class SceneSampler:
         draft.relations.append(ir.ToEdge(subject=axes.name, edge=edge, buff=0.6))
         plots = []
         for function in rng.sample(self.functions, rng.randint(*options.plots)):
-            plot = ir.Plot(name=draft.name("p"), axes=axes.name, function=function,
-                           color=rng.choice(draft.config.palette))
+            plot = ir.Plot(
+                name=draft.name("p"), axes=axes.name, function=function, color=rng.choice(draft.config.palette)
+            )
             draft.objects.append(plot)
             plots.append(plot.name)
         draft.play(ir.Create(target=axes.name))

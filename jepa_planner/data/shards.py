@@ -173,8 +173,11 @@ def read_index(directory: str | Path) -> dict[str, Any]:
     try:
         index: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DatasetError("no dataset here (index.json is missing)", filename=str(directory),
-                           hint="create one with `jepa-planner data gen --out DIR ...`") from None
+        raise DatasetError(
+            "no dataset here (index.json is missing)",
+            filename=str(directory),
+            hint="create one with `jepa-planner data gen --out DIR ...`",
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DatasetError(f"index.json is damaged: {exc}", filename=str(path)) from None
     if index.get("format") != FORMAT_VERSION or "shards" not in index or "settings" not in index:
@@ -196,6 +199,9 @@ def dataset_shards(directory: str | Path) -> list[Path]:
     paths = [directory / name for name in read_index(directory)["shards"]]
     missing = [path.name for path in paths if not path.exists()]
     if missing:
-        raise DatasetError(f"index.json lists shards that are missing: {', '.join(missing[:3])}",
-                           filename=str(directory), hint="rerun `jepa-planner data gen` to rebuild them")
+        raise DatasetError(
+            f"index.json lists shards that are missing: {', '.join(missing[:3])}",
+            filename=str(directory),
+            hint="rerun `jepa-planner data gen` to rebuild them",
+        )
     return paths

@@ -110,7 +110,9 @@ class MultiblockMask:
                 break
         return spatial.expand(frames, height, width).reshape(-1)
 
-    def __call__(self, *, batch_size: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(
+        self, *, batch_size: int, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Context and target indices, ``[B, K]`` and ``[B, M]`` (int64, each row sorted)."""
         generator = generator or torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, (1,))))
         spec = self.specs[self.calls % len(self.specs)]
@@ -134,7 +136,9 @@ class CausalMask:
         self.grid = grid
         self.context_slots = context_slots
 
-    def __call__(self, *, batch_size: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(
+        self, *, batch_size: int, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Context and target indices, ``[B, K]`` and ``[B, M]``."""
         frames, height, width = self.grid
         split = self.context_slots * height * width

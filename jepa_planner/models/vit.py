@@ -132,9 +132,7 @@ class VideoViT(nn.Module):
         self.grid = (frames // tubelet[0], height // tubelet[1], width // tubelet[2])
         self.embed = nn.Conv3d(channels, self.dim, kernel_size=tubelet, stride=tubelet)
         self.register_buffer("pos", sincos_3d(self.grid, self.dim), persistent=False)  # [N, D]
-        self.blocks = nn.ModuleList(
-            Block(dim=self.dim, heads=heads or base.heads) for _ in range(depth or base.depth)
-        )
+        self.blocks = nn.ModuleList(Block(dim=self.dim, heads=heads or base.heads) for _ in range(depth or base.depth))
         self.norm = nn.LayerNorm(self.dim)
 
     @property

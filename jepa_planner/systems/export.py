@@ -1,0 +1,128 @@
+"""Export trained weights as safetensors with a model card, and load them back safely.
+
+At the end of ``fit`` (on rank zero) ``ExportWeights`` writes, into the run's log directory:
+
+- ``weights.safetensors``: the LightningModule's state dict (tensors only; nothing that can run code);
+- ``MODEL_CARD.md``: the system, its hyperparameters, the data module's settings and the last logged metrics.
+
+Both are written atomically. ``load_weights`` checks that a file's tensors match a module before loading it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from jepa_planner.errors import PlannerError
+
+WEIGHTS_NAME = "weights.safetensors"
+CARD_NAME = "MODEL_CARD.md"
+
+
+class CheckpointError(PlannerError):
+    """A weights file is missing, damaged, or belongs to another model."""
+
+    code = "checkpoint error"
+
+
+def _atomic_write(target: Path, write: Any) -> None:
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    try:
+        write(name)
+        os.replace(name, target)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def save_weights(module: torch.nn.Module, path: Path, metadata: dict[str, str] | None = None) -> Path:
+    """Save a module's state dict as safetensors (contiguous, shared tensors cloned)."""
+    state = {name: tensor.detach().contiguous().clone() for name, tensor in module.state_dict().items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, lambda name: save_file(state, name, metadata=metadata or {}))
+    return path
+
+
+def load_weights(module: torch.nn.Module, path: str | Path) -> torch.nn.Module:
+    """Load safetensors weights into ``module``; a missing, damaged or mismatched file is a ``CheckpointError``."""
+    path = Path(path)
+    try:
+        state = load_file(str(path))
+    except FileNotFoundError:
+        raise CheckpointError("no such weights file", filename=str(path)) from None
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(
+            f"the weights file is damaged: {exc}", filename=str(path), hint="export it again from the run's checkpoint"
+        ) from None
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong = sorted(k for k in set(expected) & set(state) if expected[k].shape != state[k].shape)
+    if missing or unexpected or wrong:
+        detail = (
+            f"missing {missing[:3]}"
+            if missing
+            else f"unexpected {unexpected[:3]}"
+            if unexpected
+            else f"shape of {wrong[0]} is {tuple(state[wrong[0]].shape)}, expected {tuple(expected[wrong[0]].shape)}"
+        )
+        raise CheckpointError(
+            f"the weights do not fit this model ({detail})",
+            filename=str(path),
+            hint="check that the config (preset, resolution, tubelet) matches the one trained",
+        )
+    module.load_state_dict(state)
+    return module
+
+
+def model_card(system: L.LightningModule, trainer: L.Trainer) -> str:
+    """A Markdown card: what was trained, with which settings and data, and the last metrics."""
+    data = getattr(trainer, "datamodule", None)
+    data_settings = dict(getattr(data, "hparams", {})) if data is not None else {}
+    metrics = {k: round(float(v), 5) for k, v in sorted(trainer.callback_metrics.items())}
+    lines = [
+        f"# {type(system).__name__}",
+        "",
+        f"- steps: {trainer.global_step}",
+        f"- parameters: {sum(p.numel() for p in system.parameters()):,}",
+        f"- weights: `{WEIGHTS_NAME}` (safetensors; load with `jepa_planner.systems.export.load_weights`)",
+        "",
+        "## Hyperparameters",
+        "```json",
+        json.dumps(dict(system.hparams), indent=2, sort_keys=True, default=str),
+        "```",
+        "",
+        "## Data",
+        "```json",
+        json.dumps(data_settings, indent=2, sort_keys=True, default=str),
+        "```",
+        "",
+        "## Last metrics",
+        "```json",
+        json.dumps(metrics, indent=2, sort_keys=True),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+class ExportWeights(L.Callback):
+    """Write ``weights.safetensors`` and ``MODEL_CARD.md`` into the run directory when ``fit`` ends."""
+
+    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # log_dir is a collective under DDP (rank zero broadcasts it): every rank must ask for it.
+        directory = Path(trainer.log_dir or trainer.default_root_dir)
+        if not trainer.is_global_zero:
+            return
+        metadata = {"system": type(pl_module).__name__, "hparams": json.dumps(dict(pl_module.hparams), default=str)}
+        save_weights(pl_module, directory / WEIGHTS_NAME, metadata)
+        card = model_card(pl_module, trainer)
+        _atomic_write(directory / CARD_NAME, lambda name: Path(name).write_text(card, encoding="utf-8"))

@@ -1,0 +1,165 @@
+"""The pretraining system: EMA update, fast_dev_run through the CLI, resume, DDP on CPU, and safe weights."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import lightning as L
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from jepa_planner.cli import main
+from jepa_planner.systems.export import CheckpointError, load_weights, save_weights
+from jepa_planner.systems.jepa import JEPAPretraining, effective_rank
+from tests.jepa_planner.helpers import RandomClipData
+
+SMALL = {"frames": 8, "height": 18, "width": 32, "tubelet": (2, 6, 8), "pred_dim": 32, "pred_depth": 1}
+
+
+def trainer(tmp_path: Path, **kwargs: object) -> L.Trainer:
+    options: dict[str, object] = {
+        "accelerator": "cpu",
+        "devices": 1,
+        "logger": False,
+        "enable_progress_bar": False,
+        "enable_model_summary": False,
+        "default_root_dir": str(tmp_path),
+    }
+    options.update(kwargs)
+    return L.Trainer(**options)  # type: ignore[arg-type]
+
+
+def test_ema_update_is_the_written_out_average(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    system = JEPAPretraining(**SMALL, ema=(0.9, 0.9))  # type: ignore[arg-type]
+    data = RandomClipData(count=4, frames=8, height=18, width=32, batch_size=4)
+    before = copy.deepcopy(system.target_encoder.state_dict())
+    trainer(tmp_path, max_steps=1, enable_checkpointing=False).fit(system, data)
+    online, target = system.encoder.state_dict(), system.target_encoder.state_dict()
+    for name, old in before.items():
+        if old.is_floating_point():
+            torch.testing.assert_close(target[name], 0.9 * old + 0.1 * online[name])
+    assert not torch.equal(online["embed.weight"], before["embed.weight"]), "the online encoder did learn"
+
+
+def test_effective_rank_counts_directions() -> None:
+    assert effective_rank(torch.randn(256, 8)).item() > 7.0
+    line = torch.randn(256, 1) * torch.ones(1, 8)
+    assert effective_rank(line).item() < 1.1
+
+
+def write_config(tmp_path: Path, extra: str = "") -> Path:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"""
+seed_everything: 0
+trainer:
+  accelerator: cpu
+  devices: 1
+  max_steps: 4
+  logger: false
+  enable_progress_bar: false
+  default_root_dir: {tmp_path / "run"}
+  callbacks:
+    - class_path: lightning.pytorch.callbacks.ModelCheckpoint
+      init_args: {{dirpath: {tmp_path / "ckpt"}, save_last: true, every_n_train_steps: 2}}
+    - class_path: jepa_planner.systems.export.ExportWeights
+model:
+  class_path: jepa_planner.systems.jepa.JEPAPretraining
+  init_args: {{frames: 8, height: 18, width: 32, tubelet: [2, 6, 8], pred_dim: 32, pred_depth: 1, vicreg_weight: 1.0}}
+data:
+  class_path: tests.jepa_planner.helpers.RandomClipData
+  init_args: {{count: 16, frames: 8, height: 18, width: 32, batch_size: 4}}
+{extra}"""
+    )
+    return config
+
+
+def test_fit_through_the_cli_saves_config_weights_and_card(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    assert main(["fit", "--config", str(config)]) == 0
+    run = tmp_path / "run"
+    assert (run / "config.yaml").exists(), "LightningCLI saves the resolved config"
+    weights = load_file(str(run / "weights.safetensors"))
+    assert "encoder.embed.weight" in weights and "target_encoder.embed.weight" in weights
+    card = (run / "MODEL_CARD.md").read_text()
+    assert "JEPAPretraining" in card and '"vicreg_weight": 1.0' in card and "train/loss" in card
+
+
+def test_fast_dev_run(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    assert main(["fit", "--config", str(config), "--trainer.fast_dev_run", "true"]) == 0
+
+
+def test_resume_restores_the_exact_state(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    assert main(["fit", "--config", str(config)]) == 0
+    last = tmp_path / "ckpt" / "last.ckpt"
+    state = torch.load(last, map_location="cpu", weights_only=True)
+    assert state["global_step"] == 4
+    system = JEPAPretraining(**SMALL, vicreg_weight=1.0)  # type: ignore[arg-type]
+    data = RandomClipData(count=16, frames=8, height=18, width=32, batch_size=4)
+    resumed = trainer(tmp_path / "again", max_steps=4, enable_checkpointing=False)
+    resumed.fit(system, data, ckpt_path=str(last))
+    assert resumed.global_step == 4
+    for name, tensor in system.state_dict().items():
+        torch.testing.assert_close(tensor, state["state_dict"][name], msg=f"{name} differs after resume")
+    optimizer = resumed.optimizers[0].state_dict()["state"]
+    saved = state["optimizer_states"][0]["state"]
+    torch.testing.assert_close(optimizer[0]["exp_avg"], saved[0]["exp_avg"])
+    further = trainer(tmp_path / "further", max_steps=6, enable_checkpointing=False)
+    further.fit(system, data, ckpt_path=str(last))
+    assert further.global_step == 6
+
+
+def test_ddp_on_two_cpu_processes_keeps_ranks_in_step(tmp_path: Path) -> None:
+    extra = ""
+    config = write_config(tmp_path, extra)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jepa_planner.cli",
+            "fit",
+            "--config",
+            str(config),
+            "--trainer.devices",
+            "2",
+            "--trainer.strategy",
+            "ddp",
+            "--trainer.callbacks+",
+            "tests.jepa_planner.helpers.RankChecksum",
+            "--trainer.callbacks.path",
+            str(tmp_path / "checksum"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=Path(__file__).parents[2],
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    sums = sorted((tmp_path / "checksum").glob("rank*.txt"))
+    assert len(sums) == 2, "both ranks trained"
+    values = [float(path.read_text()) for path in sums]
+    assert values[0] == pytest.approx(values[1], rel=0, abs=0), "DDP keeps the replicas identical"
+
+
+def test_weights_round_trip_and_mismatches_are_typed(tmp_path: Path) -> None:
+    system = JEPAPretraining(**SMALL)  # type: ignore[arg-type]
+    path = save_weights(system, tmp_path / "w.safetensors")
+    other = JEPAPretraining(**SMALL)  # type: ignore[arg-type]
+    load_weights(other, path)
+    torch.testing.assert_close(other.encoder.embed.weight, system.encoder.embed.weight)
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_weights(JEPAPretraining(**{**SMALL, "pred_dim": 16}), path)  # type: ignore[arg-type]
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(CheckpointError, match="damaged"):
+        load_weights(other, broken)
+    with pytest.raises(CheckpointError, match="no such"):
+        load_weights(other, tmp_path / "missing.safetensors")
