@@ -95,7 +95,7 @@ class _Findings:
         obj_a, obj_b = self.objects[a], self.objects[b]
         if frozenset({a, b}) in self.intended:
             return True
-        if {obj_a.kind, obj_b.kind} & ({"NumberPlane"} | ir.ARROW_KINDS):
+        if {obj_a.kind, obj_b.kind} & ({"NumberPlane"} | ir.SEGMENT_KINDS):
             return True
         if obj_a.z_index is not None or obj_b.z_index is not None:
             return True

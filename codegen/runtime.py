@@ -3,12 +3,17 @@
 Manim's global config is set once per process (``tempconfig`` per clip costs ~20 ms), and each process gets its
 own media dir, because processes sharing one race on the Pango and TeX caches.
 
+The global pixel size stays at Manim's 1920x1080 whatever the output size: Text is drawn by Pango on a canvas of
+the global size, and on a small one it loses glyphs (at 64x36 it keeps about half of "hello world"). The output
+size goes to the renderer's own ``Camera`` instead (``camera_factory``).
+
 The compiled source is executed to get the Scene class. That is the compiler's own output, never user text:
 scene strings reach it only as literals (see ``codegen.compiler``), exactly as when ``manim`` imports the file.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Callable
@@ -33,8 +38,6 @@ class RenderError(DSLError):
 class RenderSettings:
     """The process-wide Manim settings that rendering depends on."""
 
-    width: int
-    height: int
     fps: float
     media_dir: str
 
@@ -48,16 +51,20 @@ def default_media_dir() -> str:
     return str(Path(root) / f"dsl2manim-media-{os.getpid()}")
 
 
-def configure(width: int, height: int, fps: float, media_dir: str | None = None) -> None:
+#: The global canvas; see the module docstring for why it never follows the output size.
+CANVAS = (1920, 1080)
+FRAME_HEIGHT = 8.0
+
+
+def configure(fps: float, media_dir: str | None = None) -> None:
     """Set Manim's global config for rendering; cheap when nothing changes, so call it before every render."""
     global _current
-    settings = RenderSettings(width, height, fps, media_dir or default_media_dir())
+    settings = RenderSettings(fps, media_dir or default_media_dir())
     if settings == _current:
         return
     from manim import config
 
-    config.pixel_width = width
-    config.pixel_height = height
+    config.pixel_width, config.pixel_height = CANVAS
     config.frame_rate = fps
     config.format = "none"
     config.disable_caching = True
@@ -65,6 +72,23 @@ def configure(width: int, height: int, fps: float, media_dir: str | None = None)
     config.verbosity = "ERROR"
     config.progress_bar = "none"
     _current = settings
+
+
+def camera_factory(width: int, height: int, fps: float) -> Callable[[], Any]:
+    """A camera maker for ``CairoRenderer(camera_class=...)`` that draws ``width`` x ``height`` pixels.
+
+    The frame is always 8 units high; its width follows the output's aspect ratio, as Manim's own would.
+    """
+    from manim.camera.camera import Camera
+
+    return functools.partial(
+        Camera,
+        pixel_width=width,
+        pixel_height=height,
+        frame_rate=fps,
+        frame_height=FRAME_HEIGHT,
+        frame_width=FRAME_HEIGHT * width / height,
+    )
 
 
 def scene_class(source: str, name: str) -> type[Scene]:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from codegen.runtime import configure, run_scene
+from codegen.runtime import camera_factory, configure, run_scene
 from dsl import ir
 
 
@@ -138,7 +138,7 @@ class _Tracer:
             self.trace.frame_steps.append(step)
 
 
-def _geometry_renderer(tracer: _Tracer) -> Any:
+def _geometry_renderer(tracer: _Tracer, camera: Any) -> Any:
     from manim.renderer.cairo_renderer import CairoRenderer
 
     class GeometryRenderer(CairoRenderer):
@@ -157,10 +157,10 @@ def _geometry_renderer(tracer: _Tracer) -> Any:
         def scene_finished(self, scene: Any) -> None:
             tracer.end_step(scene, None)
 
-    return GeometryRenderer(skip_animations=True)
+    return GeometryRenderer(camera_class=camera, skip_animations=True)
 
 
-def _frame_renderer(tracer: _Tracer) -> Any:
+def _frame_renderer(tracer: _Tracer, camera: Any) -> Any:
     from manim.renderer.cairo_renderer import CairoRenderer
 
     class FrameRenderer(CairoRenderer):
@@ -195,7 +195,7 @@ def _frame_renderer(tracer: _Tracer) -> Any:
                 tracer.trace.frame_boxes.append(tracer.boxes(scene))
                 tracer.trace.frame_steps.append(-1)
 
-    return FrameRenderer()
+    return FrameRenderer(camera_class=camera)
 
 
 def trace_scene(
@@ -211,9 +211,10 @@ def trace_scene(
 
     A scene without ``play`` or ``wait`` gives one frame whose step is -1.
     """
-    configure(width, height, fps, media_dir)
+    configure(fps, media_dir)
     tracer = _Tracer(scene)
-    renderer = _geometry_renderer(tracer) if mode == "geometry" else _frame_renderer(tracer)
+    camera = camera_factory(width, height, fps)
+    renderer = _geometry_renderer(tracer, camera) if mode == "geometry" else _frame_renderer(tracer, camera)
     run_scene(scene, renderer, wrap=tracer.watch)
     if mode == "frames":
         tracer.trace.frames = np.stack(tracer.frames)

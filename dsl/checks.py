@@ -8,7 +8,7 @@ Examples
 --------
 >>> from dsl.parser import parse
 >>> [e.message for e in check(parse("scene A\\nc = Circle()\\nplay(GrowArrow(c))\\n"))]
-['GrowArrow needs a Line, Arrow or DoubleArrow, but c is a Circle']
+['GrowArrow needs an Arrow or DoubleArrow, but c is a Circle']
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ class _Checker:
     def animation(self, animation: ir.AnimationBase, path: tuple[str | int, ...]) -> None:
         kind = animation.kind
         if isinstance(animation, ir.GrowArrow) and self.kind(animation.target) not in ir.ARROW_KINDS:
-            self.error(DSLTypeError, f"GrowArrow needs a Line, Arrow or DoubleArrow, but {animation.target} is a "
+            self.error(DSLTypeError, f"GrowArrow needs an Arrow or DoubleArrow, but {animation.target} is a "
                        f"{self.kind(animation.target)}", path, "use GrowFromCenter or Create")
         if isinstance(animation, ir.Transform | ir.ReplacementTransform) and animation.into == animation.target:
             self.error(DSLTypeError, f"{kind} needs two different objects", path)

@@ -19,6 +19,7 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from dsl.manim_names import MANIM_NAMES
 from dsl.vocabulary import COLOR_NAMES, CORNERS, DIRECTIONS, EDGES, EXPR_CONSTS, EXPR_FUNCS, RATE_FUNCS, RESERVED
 
 MAX_COORD = 100.0
@@ -41,6 +42,8 @@ def _check_name(value: str) -> str:
 def _check_scene_name(value: str) -> str:
     if not _SCENE_RE.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid scene name: start with a capital letter (it becomes a class)")
+    if keyword.iskeyword(value) or value in MANIM_NAMES:
+        raise ValueError(f"{value!r} cannot name a scene: Python or Manim already uses it (try {value}Scene)")
     return value
 
 
@@ -654,7 +657,9 @@ ANIMATION_KINDS: dict[str, type[AnimationBase]] = {
 STEP_KINDS: dict[str, type[StepBase]] = {
     cls.model_fields["kind"].default: cls for cls in Step.__origin__.__args__  # type: ignore[attr-defined]
 }
-#: Objects drawn as a path with a start and an end, which GrowArrow can grow.
-ARROW_KINDS: frozenset[str] = frozenset({"Line", "Arrow", "DoubleArrow"})
+#: Objects drawn as a path with a start and an end.
+SEGMENT_KINDS: frozenset[str] = frozenset({"Line", "Arrow", "DoubleArrow"})
+#: Objects GrowArrow can grow (it scales the tips, which a plain Line does not have).
+ARROW_KINDS: frozenset[str] = frozenset({"Arrow", "DoubleArrow"})
 #: Objects a Plot may be drawn on.
 AXES_KINDS: frozenset[str] = frozenset({"Axes", "NumberPlane"})

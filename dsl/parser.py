@@ -32,6 +32,9 @@ from dsl.vocabulary import COLOR_NAMES, DIRECTIONS, EXPR_CONSTS, EXPR_FUNCS, RAT
 
 MAX_SOURCE_BYTES = 1_000_000
 MAX_NESTING = 32
+#: Operators one statement may hold; longer chains would recurse too deeply in the tree walkers.
+MAX_OPERATORS = 100
+_OPERATORS = frozenset({"PLUS", "MINUS", "STAR", "SLASH", "CIRCUMFLEX"})
 
 #: Keys of ``SourceMap``: a path into the IR, such as ("objects", 2) or ("timeline", 0, "animations", 1, "into").
 SourcePath = tuple[str | int, ...]
@@ -467,19 +470,27 @@ def _unwrap_lagged_start(call: SCall) -> SCall:
 
 
 class _PostLexer:
-    """Drop newlines inside brackets and at both ends, merge runs of them, and bound the nesting depth."""
+    """Drop newlines inside brackets and at both ends, merge runs of them, and bound nesting and operators."""
 
     always_accept = ("_NL",)
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         depth = 0
+        operators = 0
         pending: Token | None = None
         seen_any = False
         for token in stream:
             if token.type == "_NL":
                 if depth == 0 and seen_any and pending is None:
                     pending = token
+                    operators = 0
                 continue
+            if token.type in _OPERATORS:
+                operators += 1
+                if operators > MAX_OPERATORS:
+                    raise DSLSyntaxError(
+                        f"a statement has more than {MAX_OPERATORS} operators", span=_span(token), hint="simplify it"
+                    )
             if token.type == "LPAR":
                 depth += 1
                 if depth > MAX_NESTING:

@@ -106,7 +106,7 @@ class _Draft:
         kind = kind or self.rng.choice(self.config.shapes)
         size = self.uniform(self.config.size)
         style: dict[str, Any] = {"name": name, "color": self.rng.choice(self.config.palette)}
-        if kind not in ir.ARROW_KINDS and kind != "Dot" and self.rng.random() < 0.5:
+        if kind not in ir.SEGMENT_KINDS and kind != "Dot" and self.rng.random() < 0.5:
             style["fill_opacity"] = self.rng.choice((0.5, 1.0))
         if kind in ("Circle", "Triangle"):
             return ir.OBJECT_KINDS[kind].model_validate({**style, "radius": size})
@@ -118,7 +118,7 @@ class _Draft:
             return ir.OBJECT_KINDS[kind].model_validate({**style, "width": round(3 * size, 2), "height": size})
         if kind == "Dot":
             return ir.Dot(**style, radius=round(size / 4, 2))
-        assert kind in ir.ARROW_KINDS, f"unknown shape kind {kind!r} in the curriculum"
+        assert kind in ir.SEGMENT_KINDS, f"unknown shape kind {kind!r} in the curriculum"
         half = round(1.5 * size, 2)
         return ir.OBJECT_KINDS[kind].model_validate({**style, "start": (-half, 0.0), "end": (half, 0.0)})
 

@@ -31,7 +31,7 @@ def test_the_bundled_example_is_clean() -> None:
         ("c = Circle()\nb = Brace(cc)\n", (DSLNameError, "'cc' is not defined", 3)),
         ("c = Circle()\nintro: play(Create(c))\nb = Brace(intro)\n", (DSLTypeError, "'intro' is a step", 4)),
         ("c = Circle()\nc: play(Create(c))\n", (DSLNameError, "already an object's name", 3)),
-        ("c = Circle()\nplay(GrowArrow(c))\n", (DSLTypeError, "GrowArrow needs a Line", 3)),
+        ("c = Circle()\nplay(GrowArrow(c))\n", (DSLTypeError, "GrowArrow needs an Arrow", 3)),
         ("c = Circle()\np = Plot(c, x)\n", (DSLTypeError, "Plot needs an Axes", 3)),
         ("ax = Axes()\np = Plot(ax, log(x))\n", (DSLTypeError, "undefined", 3)),
         ("ax = Axes()\np = Plot(ax, 1 / x, x_range=(-1, 1))\n", (DSLTypeError, "undefined", 3)),

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lark.exceptions import VisitError
 
 from dsl import ir
 from dsl.checks import check
@@ -248,18 +247,15 @@ def test_very_deep_bracket_nesting_is_a_syntax_error() -> None:
         parse("scene A\nc = Circle(radius=" + "(" * 100_000 + ")\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(RecursionError, VisitError),
-    reason="BUG: operator chains without brackets recurse in the Transformer; MAX_NESTING only counts brackets",
-)
 @pytest.mark.parametrize("chain", ["-" * 1000 + "x", "x+" * 1000 + "x", "x ^ " * 1000 + "x"])
 def test_long_operator_chains_are_dsl_errors(chain: str) -> None:
-    """A plot function 1000 operators long either parses or is a DSLError, never a RecursionError."""
-    try:
+    """A plot function 1000 operators long is a DSLSyntaxError, never a RecursionError."""
+    with pytest.raises(DSLSyntaxError, match="operators"):
         parse(f"scene A\nax = Axes()\np = Plot(ax, {chain})\n")
-    except DSLError:
-        pass
+
+
+def test_operator_chains_up_to_the_limit_parse() -> None:
+    parse("scene A\nax = Axes()\np = Plot(ax, " + "x + " * 99 + "x)\n")
 
 
 def test_error_renders_file_line_column_and_caret() -> None:

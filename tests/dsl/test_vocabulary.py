@@ -6,6 +6,7 @@ import manim
 from manim.utils import rate_functions
 
 from dsl import ir
+from dsl.manim_names import MANIM_NAMES
 from dsl.vocabulary import COLOR_NAMES, DIRECTIONS, RATE_FUNCS, RATE_FUNCS_EXPORTED
 
 
@@ -25,3 +26,9 @@ def test_object_and_animation_kinds_exist_in_manim() -> None:
     assert all(hasattr(manim, renamed.get(kind, kind)) for kind in ir.OBJECT_KINDS)
     animation_classes = set(ir.ANIMATION_KINDS) - {"MoveTo", "Shift", "Scale", "SetColor"}  # emitted as .animate
     assert all(hasattr(manim, kind) for kind in animation_classes)
+
+
+def test_manim_names_match_the_installed_manim() -> None:
+    exported: dict[str, object] = {}
+    exec("from manim import *", exported)
+    assert {name for name in exported if name[:1].isupper()} == MANIM_NAMES
