@@ -83,6 +83,7 @@ def _warm_tex_cache(config: CurriculumConfig, level: int, cache: str) -> None:
     from manim import config as manim_config
 
     manim_config.tex_dir = os.path.join(cache, "tex")
+    manim_config.verbosity = "ERROR"
     for formula in config.formulas:
         MathTex(formula)
 
