@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check .
-.venv/bin/mypy dsl codegen
+.venv/bin/mypy dsl codegen jepa_planner
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -132,12 +132,12 @@ def label_tensors(sample: Sample, max_objects: int, max_steps: int) -> dict[str,
     return {
         "boxes": torch.from_numpy(padded),
         "visible": torch.from_numpy(visible),
-        "object_mask": torch.arange(max_objects) < len(names),
+        "object_mask": torch.from_numpy(np.arange(max_objects) < len(names)),
         "kind_ids": torch.from_numpy(kinds),
         "color_ids": torch.from_numpy(colors),
         "active_step": torch.from_numpy(sample.arrays["active_step"].astype(np.int64)),
         "step_verbs": torch.from_numpy(verbs),
-        "step_mask": torch.arange(max_steps) < len(timeline),
+        "step_mask": torch.from_numpy(np.arange(max_steps) < len(timeline)),
         "index": torch.tensor(int(sample.key)),
         "dsl": meta["dsl"],
         "scene_hash": meta["scene_hash"],
@@ -250,8 +250,10 @@ class ClipStream(IterableDataset[dict[str, Any]]):
 
     def item(self, sample: Sample) -> dict[str, Any]:
         """Turn a sample into an item: frames as float ``[T, 3, H, W]`` in [0, 1], plus labels when labelled."""
-        frames = torch.from_numpy(sample.arrays["frames"]).float().div_(255.0)
-        item: dict[str, Any] = {"frames": rearrange(frames, "t h w c -> t c h w").contiguous()}
+        # numpy, not torch: one fused pass, and no intra-op thread pool to contend with inside loader workers.
+        channels_first = rearrange(sample.arrays["frames"], "t h w c -> t c h w")
+        frames = np.divide(channels_first, np.float32(255.0), dtype=np.float32, order="C")
+        item: dict[str, Any] = {"frames": torch.from_numpy(frames)}
         if self.labeled:
             item.update(label_tensors(sample, self.max_objects, self.max_steps))
         return item
@@ -265,7 +267,8 @@ class ClipStream(IterableDataset[dict[str, Any]]):
 class EpochDataLoader(DataLoader[dict[str, Any]]):
     """A ``DataLoader`` that numbers its passes and tells its ``ClipStream``, so each epoch is shuffled anew.
 
-    Workers receive a copy of the dataset when a pass starts, so the epoch is set in the main process, just before.
+    Workers receive a copy of the dataset when a pass starts, so the epoch is set in the main process, just before
+    (persistent workers would keep their first copy, so ``ClipDataModule`` does not ask for them).
     """
 
     def __init__(self, dataset: ClipStream, **kwargs: Any) -> None:

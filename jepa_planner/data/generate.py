@@ -157,6 +157,8 @@ def generate(request: GenerateRequest, *, progress: bool = True) -> dict[str, An
     out = request.out
     out.mkdir(parents=True, exist_ok=True)
     settings = _settings(request)
+    for stale in out.glob(".shard-*.tmp"):  # left by a run that was killed mid-write; never a user's file
+        stale.unlink(missing_ok=True)
     shards = _existing_shards(out, settings)
     write_index(out, settings, shards)
     plan = _plan(request, shards)

@@ -17,19 +17,10 @@ from torch.utils.data import DataLoader, Dataset
 
 from dsl import ir
 from jepa_planner.data.actions import transitions
+from jepa_planner.data.datamodule import split_of
 from jepa_planner.data.shards import dataset_shards, read_shard
 
 SPLITS = ("train", "val", "test")
-
-
-def split_of(scene_hash: str, val_fraction: float, test_fraction: float) -> str:
-    """``train``, ``val`` or ``test`` for a scene hash (hex), the same on every machine and run."""
-    bucket = int(scene_hash[:8], 16) % 10_000 / 10_000
-    if bucket < test_fraction:
-        return "test"
-    if bucket < test_fraction + val_fraction:
-        return "val"
-    return "train"
 
 
 def _pad(array: np.ndarray, length: int) -> np.ndarray:

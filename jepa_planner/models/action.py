@@ -4,8 +4,8 @@ and the step itself.
 A *state* is the encoder's picture of one still frame: the frame repeated into a clip, of which only the first
 time slot's tokens are encoded (as a context of one slot), giving one token per spatial patch. Encoding one slot
 instead of all of them and averaging costs a quarter of the attention for the tiny encoder, and the tokens of a
-still clip differ between slots only by their time position. The predictor reads the state's tokens and one action token,
-and predicts the next state's tokens as a residual on the current ones.
+still clip differ between slots only by their time position. The predictor reads the state's tokens and one action
+token, and predicts the next state's tokens as a residual on the current ones.
 
 Axis key: b batch, l steps, s spatial tokens, t time slots, d features, a action slots, f slot features.
 """
@@ -69,6 +69,8 @@ class ActionConditionedPredictor(nn.Module):
     pred_dim, depth, heads
         The predictor's transformer.
     """
+
+    pos: torch.Tensor  # [S, P] fixed positions (a buffer)
 
     def __init__(
         self, *, dim: int, grid: tuple[int, int, int], pred_dim: int = 128, depth: int = 3, heads: int = 4

@@ -108,6 +108,8 @@ class VideoViT(nn.Module):
     torch.Size([2, 192, 128])
     """
 
+    pos: torch.Tensor  # [N, D] fixed positions (a buffer)
+
     def __init__(
         self,
         *,
@@ -143,7 +145,8 @@ class VideoViT(nn.Module):
     def tokens(self, video: torch.Tensor) -> torch.Tensor:
         """Patch embedding plus positions: ``[B, T, C, H, W]`` in [0, 1] → ``[B, N, D]``."""
         x = self.embed(rearrange(video * 2.0 - 1.0, "b t c h w -> b c t h w"))  # [B, D, T', H', W']
-        return rearrange(x, "b d t h w -> b (t h w) d") + self.pos
+        tokens: torch.Tensor = rearrange(x, "b d t h w -> b (t h w) d") + self.pos
+        return tokens
 
     def forward(self, video: torch.Tensor, index: torch.Tensor | None = None) -> torch.Tensor:
         """Encode a clip, or only the tokens ``index`` (``[B, K]``) of it: ``[B, N, D]`` or ``[B, K, D]``."""
@@ -167,6 +170,8 @@ class Predictor(nn.Module):
     pred_dim, depth, heads
         The predictor's own, narrower width and depth.
     """
+
+    pos: torch.Tensor  # [N, P] fixed positions (a buffer)
 
     def __init__(
         self, *, dim: int, grid: tuple[int, int, int], pred_dim: int = 64, depth: int = 2, heads: int = 4

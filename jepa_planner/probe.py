@@ -1,0 +1,329 @@
+"""A frozen-feature attentive probe: how much of a scene can a small head read from an encoder's tokens?
+
+The probe answers three questions about a clip from the frozen tokens ``[B, N, D]`` of an encoder:
+
+========  ==============================================  ===========================================
+head      label                                           loss
+========  ==============================================  ===========================================
+count     number of leaf objects (groups excluded), 1..8  cross-entropy over ``MAX_OBJECTS`` classes
+kinds     which object kinds appear (``KIND_NAMES``)      binary cross-entropy, one logit per kind
+verb      the verb played at the middle frame             cross-entropy over ``VERB_NAMES``
+========  ==============================================  ===========================================
+
+The verb is the first animation's kind of the step ``active_step[T // 2]``; a frame in which no ``play`` step runs
+(a ``wait``, or no step at all) is ``"wait"``: nothing animates.
+
+Learned queries cross-attend once over the layer-normed tokens, an MLP refines them, and the concatenated queries
+feed one linear layer per head. Features are extracted once (``extract_features``) and the probe trains on the
+stored tensors, so comparing encoders costs one forward pass each. Plain torch; no Lightning.
+
+Axis key: b batch, s samples, t time, h height, w width, c channels, n tokens, q queries, d features.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from einops import rearrange
+from torch import nn
+
+from dsl import ir
+from jepa_planner.data.shards import Sample
+
+#: Classes of the count head: 1 .. MAX_OBJECTS leaf objects (class ``i`` is ``i + 1`` objects).
+MAX_OBJECTS: Final = 8
+#: Object kinds, in ``dsl.ir.OBJECT_KINDS`` order: the multi-label kinds head.
+KIND_NAMES: Final[tuple[str, ...]] = tuple(ir.OBJECT_KINDS)
+#: Verbs of the middle frame: every animation kind (``dsl.ir.ANIMATION_KINDS`` order), then ``"wait"``.
+VERB_NAMES: Final[tuple[str, ...]] = (*ir.ANIMATION_KINDS, "wait")
+#: The label and output keys, in head order.
+TASKS: Final[tuple[str, ...]] = ("count", "kinds", "verb")
+
+_KIND_IDS: Final = {name: i for i, name in enumerate(KIND_NAMES)}
+_VERB_IDS: Final = {name: i for i, name in enumerate(VERB_NAMES)}
+
+
+def probe_labels(sample: Sample) -> dict[str, torch.Tensor]:
+    """The probe's labels for one shard sample.
+
+    Parameters
+    ----------
+    sample
+        A sample read back with ``read_shard``.
+
+    Returns
+    -------
+    dict
+        ``count`` int64 ``[]`` (leaf objects minus one), ``kinds`` float32 ``[len(KIND_NAMES)]`` (1 where the
+        kind appears among the leaf objects), ``verb`` int64 ``[]`` (index into ``VERB_NAMES``).
+
+    Raises
+    ------
+    ValueError
+        When the scene has no leaf object or more than ``MAX_OBJECTS``.
+    """
+    scene = sample.meta["scene"]
+    names: list[str] = sample.meta["object_names"]
+    if not 1 <= len(names) <= MAX_OBJECTS:
+        raise ValueError(f"sample {sample.key} has {len(names)} leaf objects; the count head covers 1..{MAX_OBJECTS}")
+    kind_of = {obj["name"]: obj["kind"] for obj in scene["objects"]}
+    kinds = torch.zeros(len(KIND_NAMES))
+    for name in names:
+        kinds[_KIND_IDS[kind_of[name]]] = 1.0
+    active = sample.arrays["active_step"]  # [T]
+    step_index = int(active[len(active) // 2])
+    verb = "wait"
+    if step_index >= 0:
+        step = scene["timeline"][step_index]
+        if step["kind"] == "play":
+            verb = step["animations"][0]["kind"]
+    return {
+        "count": torch.tensor(len(names) - 1),
+        "kinds": kinds,
+        "verb": torch.tensor(_VERB_IDS[verb]),
+    }
+
+
+def stack_labels(labels: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Stack per-sample labels (``probe_labels``) into batched tensors with a leading sample axis."""
+    return {task: torch.stack([label[task] for label in labels]) for task in TASKS}
+
+
+def clip_tensor(frames: np.ndarray) -> torch.Tensor:
+    """Stored frames ``[..., T, H, W, 3]`` uint8 → float ``[..., T, 3, H, W]`` in [0, 1], as the encoders take."""
+    video = torch.from_numpy(np.ascontiguousarray(frames)).float().div_(255.0)
+    return rearrange(video, "... t h w c -> ... t c h w").contiguous()
+
+
+def extract_features(encoder: nn.Module, samples: Sequence[Sample], batch_size: int = 32) -> torch.Tensor:
+    """Run a frozen encoder once over the samples' frames.
+
+    Parameters
+    ----------
+    encoder
+        Maps a clip batch ``[B, T, 3, H, W]`` in [0, 1] to tokens ``[B, N, D]`` (``VideoViT``, or
+        ``JEPAPretraining.target_encoder``). It runs in eval mode and is put back in its former mode afterwards.
+    samples
+        Shard samples; their ``frames`` arrays ``[T, H, W, 3]`` uint8 must all have the encoder's size.
+    batch_size
+        Clips per forward pass.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[S, N, D]`` float32 on the CPU.
+    """
+    was_training = encoder.training
+    encoder.eval()
+    device = next(encoder.parameters()).device
+    chunks = []
+    try:
+        with torch.no_grad():
+            for start in range(0, len(samples), batch_size):
+                frames = np.stack([s.arrays["frames"] for s in samples[start : start + batch_size]])  # [B,T,H,W,3]
+                tokens = encoder(clip_tensor(frames).to(device))  # [B, N, D]
+                chunks.append(tokens.float().cpu())
+    finally:
+        encoder.train(was_training)
+    return torch.cat(chunks)
+
+
+class AttentiveProbe(nn.Module):
+    """Learned queries cross-attend over frozen tokens; linear heads read the pooled queries.
+
+    Tokens are first centred on the train set's mean token at each position and divided by one global scale
+    (``fit_normaliser``). Frozen video tokens are mostly what every clip shares (background, position): in a random
+    tiny ViT on the synthetic clips, over 95% of a token's norm is the same in every clip and the few tokens that
+    cover an object differ. Centring leaves what tells clips apart; a single scale keeps the relative size of
+    dimensions, so a collapsed dimension stays small. A learned bias per query, head and token position lets the
+    queries look at a place or a time (the verb head needs the middle frame).
+
+    The cross-attention is multi-head attention whose queries are constants, written so that nothing is projected
+    per token: a query's score for a token is ``q·(W_k x)``, which is ``(W_kᵀ q)·x``, so each (query, head) learns
+    its key-space vector directly; values are linear in the tokens, so their projection runs after the pooling.
+    A training step then costs two ``[B, N, D]`` contractions instead of a ``[B, N, D] × [D, 2D]`` projection.
+
+    Parameters
+    ----------
+    dim, num_tokens
+        The encoder's token width ``D`` and tokens per clip ``N``.
+    queries
+        Learned queries; the pooled feature is their concatenation, ``queries * dim`` wide.
+    heads
+        Attention heads per query, each with its own attention over the tokens.
+    max_objects, num_kinds, num_verbs
+        Classes of the count, kinds and verb heads.
+
+    Examples
+    --------
+    >>> probe = AttentiveProbe(dim=128, num_tokens=192)
+    >>> {k: tuple(v.shape) for k, v in probe(torch.randn(2, 192, 128)).items()}
+    {'count': (2, 8), 'kinds': (2, 18), 'verb': (2, 17)}
+    """
+
+    token_mean: torch.Tensor
+    token_scale: torch.Tensor
+
+    def __init__(
+        self,
+        *,
+        dim: int,
+        num_tokens: int,
+        queries: int = 4,
+        heads: int = 4,
+        max_objects: int = MAX_OBJECTS,
+        num_kinds: int = len(KIND_NAMES),
+        num_verbs: int = len(VERB_NAMES),
+    ) -> None:
+        super().__init__()
+        self.register_buffer("token_mean", torch.zeros(num_tokens, dim))  # [N, D]
+        self.register_buffer("token_scale", torch.ones(()))
+        self.keys = nn.Parameter(torch.randn(queries, heads, dim) * 0.1)  # [Q, E, D]
+        self.position_bias = nn.Parameter(torch.zeros(queries, heads, num_tokens))  # [Q, E, N]
+        self.scale = dim**-0.5
+        self.values = nn.Linear(heads * dim, dim)  # value and output projections of every head, merged
+        self.query_embed = nn.Parameter(torch.zeros(queries, dim))  # [Q, D]: the residual stream of each query
+        self.mlp_norm = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+        self.out_norm = nn.LayerNorm(dim)
+        pooled = queries * dim
+        self.classifiers = nn.ModuleDict(
+            {
+                "count": nn.Linear(pooled, max_objects),
+                "kinds": nn.Linear(pooled, num_kinds),
+                "verb": nn.Linear(pooled, num_verbs),
+            }
+        )
+
+    @torch.no_grad()
+    def fit_normaliser(self, tokens: torch.Tensor) -> None:
+        """Set the per-position mean token and the global scale from train tokens ``[S, N, D]``."""
+        self.token_mean.copy_(tokens.mean(dim=0))
+        self.token_scale.copy_((tokens - self.token_mean).pow(2).mean().sqrt().clamp_min(1e-8))
+
+    def pool(self, tokens: torch.Tensor) -> torch.Tensor:
+        """``[B, N, D]`` tokens → ``[B, Q * D]`` pooled features."""
+        x = (tokens - self.token_mean) / self.token_scale
+        scores = torch.einsum("bnd,qed->bqen", x, self.keys * self.scale) + self.position_bias
+        mixed = torch.einsum("bqen,bnd->bqed", scores.softmax(dim=-1), x)  # [B, Q, E, D]
+        q = self.query_embed + self.values(rearrange(mixed, "b q e d -> b q (e d)"))  # [B, Q, D]
+        q = q + self.mlp(self.mlp_norm(q))
+        return rearrange(self.out_norm(q), "b q d -> b (q d)")  # type: ignore[no-any-return]
+
+    def forward(self, tokens: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Logits of every head for tokens ``[B, N, D]``: ``count [B, 8]``, ``kinds [B, K]``, ``verb [B, V]``."""
+        pooled = self.pool(tokens)
+        return {task: head(pooled) for task, head in self.classifiers.items()}
+
+
+def probe_loss(logits: dict[str, torch.Tensor], labels: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The sum of the three heads' losses (cross-entropy, binary cross-entropy, cross-entropy)."""
+    return (
+        F.cross_entropy(logits["count"], labels["count"])
+        + F.binary_cross_entropy_with_logits(logits["kinds"], labels["kinds"], reduction="sum") / len(labels["kinds"])
+        + F.cross_entropy(logits["verb"], labels["verb"])
+    )
+
+
+def probe_metrics(logits: dict[str, torch.Tensor], labels: dict[str, torch.Tensor]) -> dict[str, float]:
+    """Accuracy of count and verb; exact match, micro-F1, mean per-kind accuracy and per-kind F1 of the kinds.
+
+    Per-kind F1 (``kinds_f1.<Kind>``) is reported for the kinds that appear in ``labels``.
+    """
+    predicted = logits["kinds"] > 0  # [S, K]
+    truth = labels["kinds"] > 0.5
+    true_pos = (predicted & truth).sum(dim=0).float()  # [K]
+    false_pos = (predicted & ~truth).sum(dim=0).float()
+    false_neg = (~predicted & truth).sum(dim=0).float()
+    micro = 2 * true_pos.sum() / (2 * true_pos.sum() + false_pos.sum() + false_neg.sum()).clamp_min(1.0)
+    metrics = {
+        "count_acc": (logits["count"].argmax(dim=1) == labels["count"]).float().mean().item(),
+        "verb_acc": (logits["verb"].argmax(dim=1) == labels["verb"]).float().mean().item(),
+        "kinds_exact": (predicted == truth).all(dim=1).float().mean().item(),
+        "kinds_f1": micro.item(),
+        "kinds_acc": (predicted == truth).float().mean().item(),
+    }
+    per_kind = 2 * true_pos / (2 * true_pos + false_pos + false_neg).clamp_min(1.0)
+    for k, name in enumerate(KIND_NAMES):
+        if truth[:, k].any():
+            metrics[f"kinds_f1.{name}"] = per_kind[k].item()
+    return metrics
+
+
+def majority_metrics(train_labels: dict[str, torch.Tensor], test_labels: dict[str, torch.Tensor]) -> dict[str, float]:
+    """The metrics of always answering the train set's most common count, verb and per-kind presence."""
+    size = len(test_labels["count"])
+
+    def constant(label: torch.Tensor, classes: int) -> torch.Tensor:
+        most = torch.bincount(label, minlength=classes).argmax()
+        return F.one_hot(most, classes).float().expand(size, -1)
+
+    present = (train_labels["kinds"].mean(dim=0) > 0.5).float() * 2 - 1  # [K]: +1 if most clips have the kind
+    logits = {
+        "count": constant(train_labels["count"], MAX_OBJECTS),
+        "kinds": present.expand(size, -1),
+        "verb": constant(train_labels["verb"], len(VERB_NAMES)),
+    }
+    return probe_metrics(logits, test_labels)
+
+
+def train_and_evaluate_probe(
+    train_feats: torch.Tensor,
+    train_labels: dict[str, torch.Tensor],
+    test_feats: torch.Tensor,
+    test_labels: dict[str, torch.Tensor],
+    *,
+    epochs: int = 60,
+    lr: float = 1e-3,
+    seed: int = 0,
+    batch_size: int = 64,
+    weight_decay: float = 0.05,
+    queries: int = 4,
+) -> dict[str, float]:
+    """Train an ``AttentiveProbe`` on frozen features and return its test metrics (see ``probe_metrics``).
+
+    Parameters
+    ----------
+    train_feats, test_feats
+        Frozen tokens ``[S, N, D]``.
+    train_labels, test_labels
+        Stacked labels (``stack_labels``) of the same samples.
+    epochs, lr, batch_size, weight_decay
+        AdamW with a cosine decay of the learning rate over all steps.
+    seed
+        Seeds the probe's initialisation and the batch order; the same seed gives the same numbers. The global
+        torch RNG is left as it was.
+    queries
+        Learned queries of the probe.
+
+    Returns
+    -------
+    dict
+        ``count_acc``, ``verb_acc``, ``kinds_exact``, ``kinds_f1``, ``kinds_acc`` and ``kinds_f1.<Kind>``, in [0, 1].
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        probe = AttentiveProbe(dim=train_feats.shape[-1], num_tokens=train_feats.shape[1], queries=queries)
+    probe.fit_normaliser(train_feats)
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.AdamW(probe.parameters(), lr=lr, weight_decay=weight_decay)
+    steps_per_epoch = -(-len(train_feats) // batch_size)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs * steps_per_epoch, 1))
+    probe.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(train_feats), generator=generator)
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            loss = probe_loss(probe(train_feats[batch]), {k: v[batch] for k, v in train_labels.items()})
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()  # type: ignore[no-untyped-call]
+            optimizer.step()
+            schedule.step()
+    probe.eval()
+    with torch.no_grad():
+        logits = [probe(test_feats[start : start + 256]) for start in range(0, len(test_feats), 256)]
+    return probe_metrics({task: torch.cat([chunk[task] for chunk in logits]) for task in TASKS}, test_labels)
