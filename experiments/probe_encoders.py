@@ -13,11 +13,15 @@ every clip of one scene lands on the same side, so the test set holds no scene t
 encoder's tokens are extracted once and an ``AttentiveProbe`` (``jepa_planner.probe``) is trained on them for
 every seed in ``--seeds``. For the JEPA the seed changes only the probe; for the random encoder it also changes
 the encoder's initialisation, which is drawn exactly as ``JEPAPretraining`` draws it (``torch.manual_seed(seed)``
-then the constructor), so the random encoder is the JEPA's untrained twin. A row that always answers the train
-set's majority is the floor.
+then the constructor): with the seed the JEPA run started from (``seed_everything`` in its config), it is the
+JEPA's own starting point, as long as nothing else drew from torch's RNG first. A row that always answers the
+train set's majority is the floor.
 
 It also reports, for each encoder, the effective rank and the per-dimension std of clip-mean features (the token
 average of each clip), and the per-dimension std of the tokens themselves: a collapsing JEPA shows a low rank.
+
+Torch runs on ``--threads`` threads (1 by default: on this busy 2-core machine, two threads made feature
+extraction 2-4 times slower and the probe's small steps far slower still).
 
 It writes ``<out>.json`` (every run, the summaries, the settings and the command) and ``<out>.md`` (tables of
 mean ± std over seeds). Probe the JEPA on clips it was not pretrained on (a dataset generated with another
@@ -86,11 +90,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--train", type=int, default=500, help="labelled clips to train the probe on")
     parser.add_argument("--test", type=int, default=500, help="clips to test on (scenes disjoint from train)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=60, help="probe training epochs")
-    parser.add_argument("--lr", type=float, default=1e-3, help="probe learning rate (AdamW, cosine decay)")
+    parser.add_argument("--epochs", type=int, default=40, help="probe training epochs")
+    parser.add_argument("--lr", type=float, default=3e-3, help="probe learning rate (AdamW, cosine decay)")
     parser.add_argument("--probe-batch-size", type=int, default=64)
     parser.add_argument("--queries", type=int, default=4, help="learned queries of the attentive probe")
     parser.add_argument("--batch-size", type=int, default=32, help="clips per encoder forward pass")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads (1: on a busy 2-core machine two were 2-4x slower)"
+    )
     encoder = parser.add_argument_group("encoder (must match the weights; defaults are the tiny-cpu config)")
     encoder.add_argument("--frames", type=int, default=16)
     encoder.add_argument("--height", type=int, default=36)
@@ -199,6 +206,7 @@ def probe_features(
     metrics = train_and_evaluate_probe(
         features[0], labels[0], features[1], labels[1],
         epochs=args.epochs, lr=args.lr, seed=seed, batch_size=args.probe_batch_size, queries=args.queries,
+        threads=None,
     )  # fmt: skip
     shown = ", ".join(f"{key} {metrics[key]:.3f}" for key in TABLE_METRICS)
     log(f"{name} seed {seed}: {shown} ({time.perf_counter() - started:.1f} s)")
@@ -216,23 +224,20 @@ def extract(
     return (feats[: len(train)], feats[len(train) :]), seconds
 
 
-def evaluate_encoders(
-    args: argparse.Namespace, train: list[Sample], test: list[Sample]
-) -> dict[str, dict[str, Any]]:
+def evaluate_encoders(args: argparse.Namespace, train: list[Sample], test: list[Sample]) -> dict[str, dict[str, Any]]:
     """Probe the JEPA encoder and one random encoder per seed; runs, summaries and feature statistics."""
     labels = (stack_labels([probe_labels(s) for s in train]), stack_labels([probe_labels(s) for s in test]))
     config = encoder_config(args)
     features, seconds = extract("jepa", jepa_encoder(config, args.jepa), train, test, args.batch_size)
     jepa_stats = feature_stats(torch.cat(features))
-    log("jepa: " + ", ".join(f"{k} {v:.3f}" for k, v in jepa_stats.items()))
+    log("jepa: " + ", ".join(f"{k} {v:.3g}" for k, v in jepa_stats.items()))
     jepa_runs = [probe_features("jepa", features, labels, args, seed) for seed in args.seeds]
     random_runs, random_stats = [], []
     for seed in args.seeds:
         features, _ = extract(f"random seed {seed}", random_encoder(config, seed), train, test, args.batch_size)
         random_stats.append(feature_stats(torch.cat(features)))
-        log(f"random seed {seed}: " + ", ".join(f"{k} {v:.3f}" for k, v in random_stats[-1].items()))
+        log(f"random seed {seed}: " + ", ".join(f"{k} {v:.3g}" for k, v in random_stats[-1].items()))
         random_runs.append(probe_features("random", features, labels, args, seed))
-    del features
     return {
         "jepa": {
             "runs": [{"seed": s, **m} for s, m in zip(args.seeds, jepa_runs, strict=True)],
@@ -261,9 +266,8 @@ def label_histograms(samples: Sequence[Sample]) -> dict[str, dict[str, int]]:
     }
 
 
-def _cell(summary: dict[str, float], scale: float = 100.0, digits: int = 1) -> str:
-    mean, std = summary["mean"] * scale, summary["std"] * scale
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+def _cell(summary: dict[str, float], scale: float = 100.0, spec: str = ".1f") -> str:
+    return f"{summary['mean'] * scale:{spec}} ± {summary['std'] * scale:{spec}}"
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -293,9 +297,9 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "| encoder | " + " | ".join(FEATURE_STATS.values()) + " |",
         "|---|" + "---:|" * len(FEATURE_STATS),
-        "| JEPA | " + " | ".join(f"{encoders['jepa']['features'][key]:.3f}" for key in FEATURE_STATS) + " |",
+        "| JEPA | " + " | ".join(f"{encoders['jepa']['features'][key]:.3g}" for key in FEATURE_STATS) + " |",
         "| random | "
-        + " | ".join(_cell(encoders["random"]["features"][key], 1.0, 3) for key in FEATURE_STATS)
+        + " | ".join(_cell(encoders["random"]["features"][key], 1.0, ".3g") for key in FEATURE_STATS)
         + " |",
         "",
         "For the JEPA the seed changes only the probe; for the random encoder it also changes the encoder's "
@@ -309,10 +313,8 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """Run the comparison and write ``<out>.json`` and ``<out>.md``; returns the results."""
-    args = parse_args(argv)
-    command = "python experiments/probe_encoders.py " + shlex.join(sys.argv[1:] if argv is None else list(argv))
+def load_split(args: argparse.Namespace) -> tuple[list[Sample], list[Sample]]:
+    """The train and test clips, scene-disjoint; exits with a message when there are none or they do not fit."""
     started = time.perf_counter()
     log(f"reading up to {args.train} train + {args.test} test clips from {', '.join(args.data)}")
     train, test = disjoint_split(stream_samples(args.data), args.train, args.test)
@@ -324,6 +326,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if train[0].arrays["frames"].shape != expected:
         raise SystemExit(f"clips are {train[0].arrays['frames'].shape}, the encoder takes {expected}")
     log(f"{len(train)} train / {len(test)} test clips ({time.perf_counter() - started:.1f} s)")
+    return train, test
+
+
+def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
+    """The whole comparison, written to ``<out>.json`` and ``<out>.md``."""
+    started = time.perf_counter()
+    train, test = load_split(args)
     results: dict[str, Any] = {
         "command": command,
         "data": list(args.data),
@@ -333,9 +342,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "n_test": len(test),
         "seeds": list(args.seeds),
         "probe": {"epochs": args.epochs, "lr": args.lr, "batch_size": args.probe_batch_size, "queries": args.queries},
+        "torch_threads": torch.get_num_threads(),
         "test_labels": label_histograms(test),
         "encoders": evaluate_encoders(args, train, test),
-        "torch_threads": torch.get_num_threads(),
     }
     results["seconds"] = time.perf_counter() - started
     json_path, md_path = Path(f"{args.out}.json"), Path(f"{args.out}.md")
@@ -344,6 +353,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     md_path.write_text(markdown(results), encoding="utf-8")
     log(f"wrote {json_path} and {md_path.name} in {results['seconds']:.0f} s")
     return results
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Parse the command line, run the comparison with ``--threads`` torch threads, and return the results."""
+    args = parse_args(argv)
+    command = "python experiments/probe_encoders.py " + shlex.join(sys.argv[1:] if argv is None else list(argv))
+    previous = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        return run(args, command)
+    finally:
+        torch.set_num_threads(previous)
 
 
 if __name__ == "__main__":
