@@ -25,6 +25,7 @@ from typing import Any
 import lightning as L
 import torch
 
+from jepa_planner.data.shards import read_index
 from jepa_planner.data.transitions import TransitionDataModule
 from jepa_planner.systems.action import ActionConditionedTraining
 
@@ -32,12 +33,18 @@ METRICS = ("loss_teacher", "baseline_teacher", "loss_rollout", "baseline_rollout
 
 
 def train_and_test(
-    data: TransitionDataModule, *, encoder_weights: str | None, epochs: int, seed: int, threads: int
+    data: TransitionDataModule,
+    *,
+    encoder_weights: str | None,
+    epochs: int,
+    seed: int,
+    threads: int,
+    geometry: dict[str, int],
 ) -> dict[str, float]:
     """Train one predictor and return its test metrics."""
     torch.set_num_threads(threads)
     L.seed_everything(seed, verbose=False)
-    system = ActionConditionedTraining(encoder_weights=encoder_weights)
+    system = ActionConditionedTraining(encoder_weights=encoder_weights, **geometry)  # type: ignore[arg-type]
     trainer = L.Trainer(
         max_epochs=epochs,
         accelerator="cpu",
@@ -89,13 +96,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         data_dirs=args.data, batch_size=32, val_fraction=0.0, test_fraction=args.test_fraction, limit=args.limit
     )
     data.setup()
+    settings = read_index(args.data[0])["settings"]
+    geometry = {"frames": settings["length"], "height": settings["height"], "width": settings["width"]}
     encoders = {"random encoder": None} | ({"JEPA (tiny-cpu)": args.jepa} if args.jepa else {})
     results = {}
     for name, weights in encoders.items():
         start = time.time()
         print(f"eval_action_model: {name}", flush=True)
         results[name] = train_and_test(
-            data, encoder_weights=weights, epochs=args.epochs, seed=args.seed, threads=args.threads
+            data, encoder_weights=weights, epochs=args.epochs, seed=args.seed, threads=args.threads, geometry=geometry
         )
         print(f"  {results[name]} ({time.time() - start:.0f} s)", flush=True)
     report = {

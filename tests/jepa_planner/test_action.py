@@ -22,8 +22,10 @@ SMALL = {"frames": 8, "height": 18, "width": 32, "tubelet": (2, 6, 8), "pred_dim
 
 
 def test_encode_step_reads_verbs_targets_and_parameters() -> None:
-    scene = parse("scene A\nc = Circle(color=RED)\nsq = Square()\nplay(Create(c), FadeIn(sq, shift=UP))\n"
-                  "play(Shift(c, (1, 0)), SetColor(sq, BLUE))\nwait(0.5)\n")
+    scene = parse(
+        "scene A\nc = Circle(color=RED)\nsq = Square()\nplay(Create(c), FadeIn(sq, shift=UP))\n"
+        "play(Shift(c, (1, 0)), SetColor(sq, BLUE))\nwait(0.5)\n"
+    )
     boxes = np.full((3, 2, 4), np.nan, dtype=np.float32)
     boxes[:, 0] = (-1.0, -1.0, 1.0, 1.0)
     labels = {"boxes": boxes, "active_step": np.array([0, 1, 2]), "object_names": ["c", "sq"]}
@@ -54,9 +56,12 @@ def test_predictor_starts_as_the_copy_last_baseline() -> None:
     predictor = ActionConditionedPredictor(dim=16, grid=(2, 3, 4), pred_dim=16, depth=1, heads=2)
     state = torch.randn(3, 12, 16)
     action = {
-        "verb": torch.zeros(3, 2, dtype=torch.long), "kind": torch.zeros(3, 2, dtype=torch.long),
-        "color": torch.zeros(3, 2, dtype=torch.long), "to_color": torch.zeros(3, 2, dtype=torch.long),
-        "slots": torch.zeros(3, 2, 7), "step": torch.zeros(3, 2),
+        "verb": torch.zeros(3, 2, dtype=torch.long),
+        "kind": torch.zeros(3, 2, dtype=torch.long),
+        "color": torch.zeros(3, 2, dtype=torch.long),
+        "to_color": torch.zeros(3, 2, dtype=torch.long),
+        "slots": torch.zeros(3, 2, 7),
+        "step": torch.zeros(3, 2),
     }
     assert torch.equal(predictor(state, action), state)
 
@@ -94,3 +99,21 @@ def test_predictor_learns_to_beat_copy_last_on_a_fixed_batch(transition_data: Pa
     start, baseline = first["loss_teacher"].item(), first["baseline_teacher"].item()
     assert start == pytest.approx(baseline, rel=1e-5), "starts at copy-last"
     assert last["loss_teacher"] < 0.97 * last["baseline_teacher"], "learns some of what each step changes"
+
+
+def test_eval_action_model_script_writes_its_table(transition_data: Path, tmp_path: Path) -> None:
+    import importlib.util
+
+    path = Path(__file__).parents[2] / "experiments" / "eval_action_model.py"
+    spec = importlib.util.spec_from_file_location("eval_action_model", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "action_model"
+    report = script.main(
+        ["--data", str(transition_data), "--epochs", "1", "--test-fraction", "0.4", "--threads", "1", "--out", str(out)]
+    )
+    row = report["results"]["random encoder"]
+    assert set(row) == {"loss_teacher", "baseline_teacher", "loss_rollout", "baseline_rollout"}
+    assert all(value > 0 for value in row.values())
+    assert "copy-last" in out.with_suffix(".md").read_text()
