@@ -59,12 +59,7 @@ RATE_FUNCS_EXPORTED: Final[tuple[str, ...]] = (
 )
 #: Rate functions the DSL exposes; those not exported by name are emitted as ``rate_functions.NAME``.
 RATE_FUNCS: Final[tuple[str, ...]] = (
-    "smooth",
-    "linear",
-    "rush_into",
-    "rush_from",
-    "there_and_back",
-    "double_smooth",
+    *RATE_FUNCS_EXPORTED,
     "ease_in_sine",
     "ease_out_sine",
     "ease_in_out_sine",

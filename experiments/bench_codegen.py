@@ -22,7 +22,6 @@ Stages, each timed over ``--repeats`` runs and quoted as the median:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -44,6 +43,7 @@ from codegen.render import render_frames  # noqa: E402
 from dsl import ir  # noqa: E402
 from dsl.checks import check  # noqa: E402
 from dsl.parser import parse  # noqa: E402
+from jepa_planner.results import write_results  # noqa: E402
 from tests.codegen.golden_cases import CASES  # noqa: E402
 
 DEMO = REPO / "experiments" / "examples" / "demo.mscene"
@@ -339,10 +339,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             speedups = ", ".join(f"{k}: {v:.1f}x" for k, v in sub["speedup_inprocess_vs_subprocess"].items())
             log(f"  {sub['s_per_clip']:.2f} s/clip; in-process speed-up {speedups}")
 
-    json_path, md_path = Path(f"{args.out}.json"), Path(f"{args.out}.md")
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(markdown(results), encoding="utf-8")
+    json_path, md_path = write_results(args.out, results, markdown(results))
     log(f"wrote {json_path} and {md_path}")
     return results
 

@@ -44,6 +44,7 @@ if str(REPO) not in sys.path:  # run as a script from a checkout: make the libra
 
 from jepa_planner.data.generate import GenerateRequest, generate  # noqa: E402
 from jepa_planner.data.shards import INDEX_NAME  # noqa: E402
+from jepa_planner.results import write_results  # noqa: E402
 
 LEVELS = (1, 2, 3, 4)
 WORKERS = (1, 2)
@@ -244,10 +245,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             results["runs"].append(row)
             log(f"  {row['clips_per_s']:.1f} clips/s, worker peak {row['worker_peak_rss_mb']:.0f} MiB, "
                 f"{row['bytes_per_clip'] / 1024:.1f} KiB/clip")
-    json_path, md_path = Path(f"{args.out}.json"), Path(f"{args.out}.md")
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(markdown(results), encoding="utf-8")
+    json_path, md_path = write_results(args.out, results, markdown(results))
     log(f"wrote {json_path} and {md_path}")
     return results
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import platform
 import resource
 import statistics
@@ -25,6 +24,8 @@ from typing import Any
 
 import torch
 import yaml
+
+from jepa_planner.results import write_results
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -121,9 +122,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "command": "python experiments/bench_train.py " + " ".join(argv or []),
         "rows": rows,
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     header = (
         "| config | device | precision | batch | tokens | params (M) | clips/s (median) | peak MB |\n"
         "|---|---|---|---|---|---|---|---|\n"
@@ -133,7 +131,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{r['parameters_m']} | {r['clips_per_s']} | {r['peak_memory_mb']} |"
         for r in rows
     ]
-    out.with_suffix(".md").write_text(f"# Training throughput\n\n{header}" + "\n".join(lines) + "\n")
+    write_results(args.out, report, f"# Training throughput\n\n{header}" + "\n".join(lines) + "\n")
     return report
 
 

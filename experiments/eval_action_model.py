@@ -15,11 +15,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -27,6 +25,7 @@ import torch
 
 from jepa_planner.data.shards import read_index
 from jepa_planner.data.transitions import TransitionDataModule
+from jepa_planner.results import write_results
 from jepa_planner.systems.action import ActionConditionedTraining
 
 METRICS = ("loss_teacher", "baseline_teacher", "loss_rollout", "baseline_rollout")
@@ -115,10 +114,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "results": results,
         "command": "python experiments/eval_action_model.py " + " ".join(sys.argv[1:] if argv is None else argv),
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
-    out.with_suffix(".md").write_text(markdown(report))
+    write_results(args.out, report, markdown(report))
     return report
 
 

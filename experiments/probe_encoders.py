@@ -31,7 +31,6 @@ mean ± std over seeds). Probe the JEPA on clips it was not pretrained on (a dat
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import statistics
 import sys
@@ -58,6 +57,7 @@ from jepa_planner.probe import (  # noqa: E402
     stack_labels,
     train_and_evaluate_probe,
 )
+from jepa_planner.results import write_results  # noqa: E402
 from jepa_planner.systems.export import load_weights  # noqa: E402
 from jepa_planner.systems.jepa import JEPAPretraining, effective_rank  # noqa: E402
 
@@ -347,10 +347,7 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
         "encoders": evaluate_encoders(args, train, test),
     }
     results["seconds"] = time.perf_counter() - started
-    json_path, md_path = Path(f"{args.out}.json"), Path(f"{args.out}.md")
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(markdown(results), encoding="utf-8")
+    json_path, md_path = write_results(args.out, results, markdown(results))
     log(f"wrote {json_path} and {md_path.name} in {results['seconds']:.0f} s")
     return results
 
