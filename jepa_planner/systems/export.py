@@ -11,16 +11,14 @@ Both are written atomically. ``load_weights`` checks that a file's tensors match
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Any
 
 import lightning as L
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from codegen.media import atomic_path, write_text
 from jepa_planner.errors import PlannerError
 
 WEIGHTS_NAME = "weights.safetensors"
@@ -33,21 +31,11 @@ class CheckpointError(PlannerError):
     code = "checkpoint error"
 
 
-def _atomic_write(target: Path, write: Any) -> None:
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(handle)
-    try:
-        write(name)
-        os.replace(name, target)
-    finally:
-        Path(name).unlink(missing_ok=True)
-
-
 def save_weights(module: torch.nn.Module, path: Path, metadata: dict[str, str] | None = None) -> Path:
     """Save a module's state dict as safetensors (contiguous, shared tensors cloned)."""
     state = {name: tensor.detach().contiguous().clone() for name, tensor in module.state_dict().items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, lambda name: save_file(state, name, metadata=metadata or {}))
+    with atomic_path(path) as temp:
+        save_file(state, str(temp), metadata=metadata or {})
     return path
 
 
@@ -124,5 +112,4 @@ class ExportWeights(L.Callback):
             return
         metadata = {"system": type(pl_module).__name__, "hparams": json.dumps(dict(pl_module.hparams), default=str)}
         save_weights(pl_module, directory / WEIGHTS_NAME, metadata)
-        card = model_card(pl_module, trainer)
-        _atomic_write(directory / CARD_NAME, lambda name: Path(name).write_text(card, encoding="utf-8"))
+        write_text(directory / CARD_NAME, model_card(pl_module, trainer))
