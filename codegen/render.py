@@ -41,6 +41,9 @@ def render_frames(
     --------
     DSL ``c = Circle()`` and ``play(Create(c), run_time=1.0)`` at ``fps=10`` gives 10 frames.
     """
-    frames = trace_scene(scene, mode="frames", width=width, height=height, fps=fps, media_dir=media_dir).frames
+    trace = trace_scene(
+        scene, mode="frames", width=width, height=height, fps=fps, media_dir=media_dir, frame_boxes=False
+    )
+    frames = trace.frames
     assert frames is not None, "frames mode always returns frames"
     return frames

@@ -97,7 +97,8 @@ class SceneTrace:
 
 
 class _Tracer:
-    def __init__(self, scene: ir.Scene) -> None:
+    def __init__(self, scene: ir.Scene, *, frame_boxes: bool = True) -> None:
+        self.frame_boxes = frame_boxes
         self.trace = SceneTrace(scene)
         self.leaves = [obj.name for obj in scene.objects if not isinstance(obj, ir.Group)]
         # Manim counts play and wait calls; add steps are not among them.
@@ -130,7 +131,7 @@ class _Tracer:
 
     def frame(self, manim_scene: Any, frame: np.ndarray, repeat: int, play: int) -> None:
         rgb = np.ascontiguousarray(frame[..., :3])
-        boxes = self.boxes(manim_scene)
+        boxes = self.boxes(manim_scene) if self.frame_boxes else {}
         step = self.played_steps[play]
         for _ in range(repeat):
             self.frames.append(rgb)
@@ -206,13 +207,15 @@ def trace_scene(
     height: int = 36,
     fps: float = 10,
     media_dir: str | None = None,
+    frame_boxes: bool = True,
 ) -> SceneTrace:
     """Play a checked scene and return what it put on screen; see the module docstring for the two modes.
 
-    A scene without ``play`` or ``wait`` gives one frame whose step is -1.
+    A scene without ``play`` or ``wait`` gives one frame whose step is -1. ``frame_boxes=False`` leaves
+    ``SceneTrace.frame_boxes`` empty dicts, for callers that want only the pictures.
     """
     configure(fps, media_dir)
-    tracer = _Tracer(scene)
+    tracer = _Tracer(scene, frame_boxes=frame_boxes)
     camera = camera_factory(width, height, fps)
     renderer = _geometry_renderer(tracer, camera) if mode == "geometry" else _frame_renderer(tracer, camera)
     run_scene(scene, renderer, wrap=tracer.watch)
