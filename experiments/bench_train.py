@@ -18,6 +18,7 @@ import importlib
 import platform
 import resource
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "gpu": torch.cuda.get_device_name() if args.device.startswith("cuda") else None,
             "torch": torch.__version__,
         },
-        "command": "python experiments/bench_train.py " + " ".join(argv or []),
+        "command": "python experiments/bench_train.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "rows": rows,
     }
     header = (
@@ -131,7 +132,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{r['parameters_m']} | {r['clips_per_s']} | {r['peak_memory_mb']} |"
         for r in rows
     ]
-    write_results(args.out, report, f"# Training throughput\n\n{header}" + "\n".join(lines) + "\n")
+    machine = report["machine"]
+    intro = (
+        f"# Training throughput\n\nCommand: `{report['command']}`\n\nMachine: {machine['processor']}, "
+        f"{machine['cpu_count']} torch threads, torch {machine['torch']}"
+        + (f", {machine['gpu']}" if machine["gpu"] else "")
+        + ". Random clips of each config's size; forward, backward, AdamW step and EMA update per step.\n\n"
+    )
+    write_results(args.out, report, intro + header + "\n".join(lines) + "\n")
     return report
 
 
