@@ -361,16 +361,7 @@ class _Builder(Transformer[Token, ir.Scene]):
     @v_args(meta=True)
     def call(self, meta: Any, children: list[Any]) -> SCall:
         token, arguments = children
-        args: list[SValue] = []
-        kwargs: list[tuple[str, Span, SValue]] = []
-        for argument in arguments or []:
-            if isinstance(argument, tuple):
-                kwargs.append(argument)
-            elif kwargs:
-                raise DSLSyntaxError("a positional argument follows a keyword argument", span=argument.span)
-            else:
-                args.append(argument)
-        return SCall(_span(meta), str(token), _span(token), tuple(args), tuple(kwargs))
+        return _make_call(_span(meta), token, arguments)
 
     # statements -----------------------------------------------------------------------------------------
     def header(self, children: list[Token]) -> tuple[str, Span]:
@@ -399,16 +390,10 @@ class _Builder(Transformer[Token, ir.Scene]):
         if cls is None:
             hint = did_you_mean(str(method), ir.RELATION_KINDS) or "relations: " + ", ".join(ir.RELATION_KINDS)
             raise _type_error(f"unknown relation {str(method)!r}", _span(method), hint)
-        call = SCall(_span(method), str(method), _span(method), (), ())
-        call = self.call_from_arguments(call, arguments)
+        call = _make_call(_span(method), method, arguments)
         data = _bind(call, cls, str(method), path, self.spans)
         data["subject"] = str(subject)
         self.relations.append(_validate(cls, data, path, self.spans))
-
-    def call_from_arguments(self, call: SCall, arguments: list[Any] | None) -> SCall:
-        args = tuple(a for a in arguments or [] if not isinstance(a, tuple))
-        kwargs = tuple(a for a in arguments or [] if isinstance(a, tuple))
-        return SCall(call.span, call.name, call.name_span, args, kwargs)
 
     def step(self, children: list[Any]) -> None:
         (call,) = children
@@ -446,6 +431,20 @@ class _Builder(Transformer[Token, ir.Scene]):
         self.spans[("name",)] = span
         data = {"name": name, "objects": self.objects, "relations": self.relations, "timeline": self.timeline}
         return _validate(ir.Scene, data, ("name",), self.spans)  # type: ignore[no-any-return]
+
+
+def _make_call(span: Span, name: Token, arguments: list[Any] | None) -> SCall:
+    """A call from its name token and argument list; keyword arguments are ``(name, span, value)`` tuples."""
+    args: list[SValue] = []
+    kwargs: list[tuple[str, Span, SValue]] = []
+    for argument in arguments or []:
+        if isinstance(argument, tuple):
+            kwargs.append(argument)
+        elif kwargs:
+            raise DSLSyntaxError("a positional argument follows a keyword argument", span=argument.span)
+        else:
+            args.append(argument)
+    return SCall(span, str(name), _span(name), tuple(args), tuple(kwargs))
 
 
 def _expect_call(value: SValue) -> SCall:
