@@ -51,7 +51,7 @@ def string(value: str) -> str:
 
     Examples
     --------
-    DSL ``Text("say \\"hi\\" ✓")`` compiles to ``Text("say \\"hi\\" \\u2713")``.
+    DSL ``Text("café")`` compiles to ``Text("caf\\xe9")``; ``Text("say \\"hi\\"")`` to ``Text('say "hi"')``.
     """
     quote = "'" if value.count('"') > value.count("'") else '"'
     parts = [quote]
