@@ -189,7 +189,12 @@ def _frame_renderer(tracer: _Tracer, camera: Any) -> Any:
         def scene_finished(self, scene: Any) -> None:
             super().scene_finished(scene)
             tracer.end_step(scene, None)
-            tracer.trace.step_frames.append(self.end_state(scene))
+            ends_with_add = bool(tracer.trace.scene.timeline) and isinstance(tracer.trace.scene.timeline[-1], ir.Add)
+            if tracer.trace.step_frames and not ends_with_add:
+                # Nothing changed since the last step ended: reuse its picture rather than draw it again.
+                tracer.trace.step_frames.append(tracer.trace.step_frames[-1])
+            else:
+                tracer.trace.step_frames.append(self.end_state(scene))
             if not tracer.frames:
                 # With no play or wait, Manim draws the final layout once at the end and adds no frame.
                 tracer.frames.append(np.ascontiguousarray(self.get_frame()[..., :3]))
