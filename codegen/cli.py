@@ -96,17 +96,21 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from codegen.layout import layout_findings
     from codegen.media import SUFFIXES, write_frames
-    from codegen.render import render_frames
+    from codegen.trace import trace_scene
 
     target = Path(args.output)
     if target.suffix.lower() not in SUFFIXES:
         raise DSLInputError("unsupported output type", filename=str(target), hint="use .mp4, .gif or .png")
     _refuse_overwrite(target, args.force)
     scene, spans, text = _load(args.file)
-    for finding in _layout_findings(scene, spans, text, args.file):
-        print("warning: " + finding.render(), file=sys.stderr)
-    frames = render_frames(scene, args.width, args.height, args.fps)
+    # One traced render gives both the frames and the end-of-step boxes the layout check needs.
+    trace = trace_scene(scene, mode="frames", width=args.width, height=args.height, fps=args.fps, frame_boxes=False)
+    for finding in layout_findings(trace, spans):
+        print("warning: " + finding.with_context(source=text, filename=args.file).render(), file=sys.stderr)
+    frames = trace.frames
+    assert frames is not None, "frames mode always returns frames"
     write_frames(frames, target, args.fps)
     print(f"wrote {target} ({len(frames)} frames at {args.width}x{args.height})", file=sys.stderr)
     return EXIT_OK

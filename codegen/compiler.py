@@ -29,10 +29,10 @@ from typing import Any
 from codegen.writer import CodeWriter, PyArg, PyCall, PyValue
 from dsl import ir
 from dsl.order import layout_order
+from dsl.printer import ATOM, PRECEDENCE, expr_precedence
 from dsl.vocabulary import EXPR_CONSTS, EXPR_FUNCS, RATE_FUNCS_EXPORTED
 
 HEADER = '"""{name}: compiled by dsl2manim from the scene DSL. Edits here are lost on the next compile."""'
-_PY_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
 _STYLE_FIELDS = ("color", "fill_opacity", "stroke_opacity", "stroke_width", "z_index")
 
 
@@ -110,26 +110,20 @@ def python_expr(expr: ir.Node) -> str:
         if isinstance(expr.operand, ir.BinOp) and expr.operand.op == "^":
             # Python reads -x**2 as -(x**2) already; ruff writes the parentheses out, so do we.
             return f"-({python_expr(expr.operand)})"
-        return "-" + _wrap(expr.operand, _PY_PRECEDENCE["neg"])
+        return "-" + _wrap(expr.operand, PRECEDENCE["neg"])
     assert isinstance(expr, ir.BinOp), f"unexpected expression node {expr!r}"
     if expr.op == "^":
-        left, right = _wrap(expr.left, 5), _wrap(expr.right, _PY_PRECEDENCE["neg"])
+        left, right = _wrap(expr.left, ATOM), _wrap(expr.right, PRECEDENCE["neg"])
         simple_base = _is_simple_power_operand(expr.left, exponent=False)
         hug = simple_base and _is_simple_power_operand(expr.right, exponent=True)
         return f"{left}**{right}" if hug else f"{left} ** {right}"
-    own = _PY_PRECEDENCE[expr.op]
+    own = PRECEDENCE[expr.op]
     return f"{_wrap(expr.left, own)} {expr.op} {_wrap(expr.right, own + 1)}"
 
 
 def _wrap(expr: ir.Node, minimum: int) -> str:
     text = python_expr(expr)
-    if isinstance(expr, ir.BinOp):
-        own = _PY_PRECEDENCE[expr.op]
-    elif isinstance(expr, ir.Neg):
-        own = _PY_PRECEDENCE["neg"]
-    else:
-        own = 5
-    return text if own >= minimum else f"({text})"
+    return text if expr_precedence(expr) >= minimum else f"({text})"
 
 
 class ManimCompiler:

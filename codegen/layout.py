@@ -21,6 +21,7 @@ DSL ``a = Circle()`` and ``b = Square()`` both at the origin, then ``add(a, b)``
 
 from __future__ import annotations
 
+from codegen.runtime import FRAME_HEIGHT, FRAME_WIDTH
 from codegen.trace import Box, SceneTrace, trace_scene
 from dsl import ir
 from dsl.errors import DSLLayoutError
@@ -29,9 +30,7 @@ from dsl.parser import SourceMap
 
 MARGIN = 0.5
 TOLERANCE = 0.05
-#: Manim's frame in units (config.frame_width x frame_height at 16:9).
-FRAME_HALF_WIDTH = 8.0 * 16 / 9 / 2
-FRAME_HALF_HEIGHT = 4.0
+FRAME_HALF_WIDTH, FRAME_HALF_HEIGHT = FRAME_WIDTH / 2, FRAME_HEIGHT / 2
 
 
 class _Findings:

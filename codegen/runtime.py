@@ -53,7 +53,9 @@ def default_media_dir() -> str:
 
 #: The global canvas; see the module docstring for why it never follows the output size.
 CANVAS = (1920, 1080)
+#: Manim's frame in units at 16:9, the aspect every layout check and label assumes.
 FRAME_HEIGHT = 8.0
+FRAME_WIDTH = FRAME_HEIGHT * 16 / 9
 
 
 def configure(fps: float, media_dir: str | None = None) -> None:

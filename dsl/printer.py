@@ -18,8 +18,9 @@ from typing import Any
 
 from dsl import ir
 
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
-_ATOM = 5
+#: Binding strength of each operator (``neg`` is unary minus); atoms bind tightest. Python's is the same.
+PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
+ATOM = 5
 
 
 def format_number(value: float | int) -> str:
@@ -36,12 +37,13 @@ def format_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _expr_precedence(expr: ir.Node) -> int:
+def expr_precedence(expr: ir.Node) -> int:
+    """How tightly an expression node binds (see ``PRECEDENCE``)."""
     if isinstance(expr, ir.BinOp):
-        return _PRECEDENCE[expr.op]
+        return PRECEDENCE[expr.op]
     if isinstance(expr, ir.Neg):
-        return _PRECEDENCE["neg"]
-    return _ATOM
+        return PRECEDENCE["neg"]
+    return ATOM
 
 
 def format_expr(expr: ir.Node) -> str:
@@ -60,18 +62,18 @@ def format_expr(expr: ir.Node) -> str:
     if isinstance(expr, ir.Call):
         return f"{expr.func}({format_expr(expr.arg)})"
     if isinstance(expr, ir.Neg):
-        return "-" + _wrap(expr.operand, _PRECEDENCE["neg"])
+        return "-" + _wrap(expr.operand, PRECEDENCE["neg"])
     assert isinstance(expr, ir.BinOp), f"unexpected expression node {expr!r}"
-    own = _PRECEDENCE[expr.op]
+    own = PRECEDENCE[expr.op]
     if expr.op == "^":
         # The grammar reads `atom ^ unary`: the base must be an atom, the exponent may be signed.
-        return f"{_wrap(expr.left, _ATOM)} ^ {_wrap(expr.right, _PRECEDENCE['neg'])}"
+        return f"{_wrap(expr.left, ATOM)} ^ {_wrap(expr.right, PRECEDENCE['neg'])}"
     return f"{_wrap(expr.left, own)} {expr.op} {_wrap(expr.right, own + 1)}"
 
 
 def _wrap(expr: ir.Node, minimum: int) -> str:
     text = format_expr(expr)
-    return text if _expr_precedence(expr) >= minimum else f"({text})"
+    return text if expr_precedence(expr) >= minimum else f"({text})"
 
 
 def format_value(name: str, value: Any) -> str:

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from codegen.runtime import FRAME_HEIGHT, FRAME_WIDTH
 from dsl import ir
 from dsl.order import leaves
-from dsl.vocabulary import COLOR_NAMES
+from dsl.vocabulary import COLOR_NAMES, DIRECTIONS
 
 ACTION_SLOTS = 2
 #: Verb vocabulary: every animation kind, then wait, then an empty slot.
@@ -29,7 +30,7 @@ KINDS: tuple[str, ...] = (*ir.OBJECT_KINDS, "none")
 COLORS: tuple[str, ...] = (*COLOR_NAMES, "other", "none")
 #: Continuous features per slot: x, y, width, height (half-frame units), visible, two verb parameters.
 SLOT_FEATURES = 7
-HALF_WIDTH, HALF_HEIGHT = 8.0 * 16 / 9 / 2, 4.0
+HALF_WIDTH, HALF_HEIGHT = FRAME_WIDTH / 2, FRAME_HEIGHT / 2
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,6 @@ def _parameters(animation: ir.AnimationBase) -> tuple[float, float]:
     if isinstance(animation, ir.Scale):
         return (animation.factor - 1.0, 0.0)
     if isinstance(animation, ir.FadeIn | ir.FadeOut) and animation.shift is not None:
-        from dsl.vocabulary import DIRECTIONS
-
         return DIRECTIONS[animation.shift]
     return (0.0, 0.0)
 

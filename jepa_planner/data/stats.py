@@ -20,11 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from codegen.runtime import FRAME_HEIGHT, FRAME_WIDTH
 from jepa_planner.data.shards import dataset_shards, read_index, read_shard
 
-#: Manim's frame in units at 16:9.
-FRAME_WIDTH = 8.0 * 16 / 9
-FRAME_HEIGHT = 8.0
 ROWS = ("top", "middle", "bottom")
 COLUMNS = ("left", "centre", "right")
 #: Grid cells in reading order, as the keys of the ``positions`` histogram.
