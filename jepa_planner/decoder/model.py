@@ -1,0 +1,130 @@
+"""The scene decoder: JEPA tokens in, an object set and a timeline out.
+
+- **Object-set head** (DETR style): ``slots`` learned queries cross-attend to the clip's tokens. Each query
+  predicts a kind (or "no object"), a colour, a fill, a box (centre and size) and the time the object appears.
+- **Step decoder**: a causal transformer that writes the timeline as grammar tokens (``decoder.timeline``). It
+  reads the clip's tokens and the object queries. Its output scores the vocabulary's words, and it points at
+  object slots by attention over the queries, so references can only name decoded objects.
+
+Both are plain ``nn.Module`` code; training lives in ``jepa_planner.systems.decoder``, constrained decoding in
+``jepa_planner.decoder.decode``.
+
+Axis key: b batch, n clip tokens, k object slots, l timeline tokens, d width, v words.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import torch
+from torch import nn
+
+from jepa_planner.decoder.timeline import PALETTE, Vocabulary
+
+#: Kinds the object-set head can name. Axes, plots, braces, surrounds and groups are not decoded yet.
+KINDS: Final = (
+    "Circle", "Square", "Rectangle", "Triangle", "RegularPolygon", "Ellipse", "Dot",
+    "Line", "Arrow", "DoubleArrow", "Text", "MathTex",
+)  # fmt: skip
+#: The "no object" class comes after the kinds.
+NO_OBJECT: Final = len(KINDS)
+#: Fill opacities the head chooses between (None: Manim's default, no fill).
+FILLS: Final = (None, 0.5, 1.0)
+COLORS: Final = PALETTE
+
+
+class SceneDecoder(nn.Module):
+    """Object-set head and grammar-token step decoder over a clip's tokens.
+
+    Parameters
+    ----------
+    dim
+        Width of the encoder's tokens.
+    slots
+        Object queries (the most objects a scene can have).
+    width, depth, heads
+        The decoder transformers' width, layers (each head has ``depth``) and attention heads.
+    max_tokens
+        The longest timeline, in tokens.
+    """
+
+    def __init__(
+        self, *, dim: int, slots: int = 6, width: int = 128, depth: int = 2, heads: int = 4, max_tokens: int = 192
+    ) -> None:
+        super().__init__()
+        self.vocab = Vocabulary.build(pointers=slots)
+        self.slots = slots
+        self.max_tokens = max_tokens
+        self.memory = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, width))
+        self.queries = nn.Parameter(torch.randn(slots, width) * 0.02)
+        layer = nn.TransformerDecoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True, norm_first=True)
+        self.object_decoder = nn.TransformerDecoder(layer, depth)
+        self.kind = nn.Linear(width, len(KINDS) + 1)
+        self.color = nn.Linear(width, len(COLORS))
+        self.fill = nn.Linear(width, len(FILLS))
+        self.box = nn.Linear(width, 4)  # centre x, y in half-frame units (tanh); width, height in frame units
+        self.appear = nn.Linear(width, 1)  # when it appears, as a share of the clip (sigmoid)
+
+        self.word = nn.Embedding(self.vocab.words + 1, width)  # the last id is the start token
+        self.point = nn.Linear(width, width)  # a pointer token's embedding, from its slot's query
+        self.position = nn.Parameter(torch.randn(max_tokens, width) * 0.02)
+        step_layer = nn.TransformerDecoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True,
+                                                norm_first=True)
+        self.step_decoder = nn.TransformerDecoder(step_layer, depth)
+        self.step_norm = nn.LayerNorm(width)
+        self.to_words = nn.Linear(width, self.vocab.words)
+        self.pointer_query = nn.Linear(width, width)
+        self.pointer_key = nn.Linear(width, width)
+
+    @property
+    def start(self) -> int:
+        """The id of the start token fed before the first timeline token."""
+        return self.vocab.words
+
+    def objects(self, tokens: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """``[B, N, D]`` clip tokens → memory ``[B, N, W]`` and the per-slot predictions (query states under
+        ``"state"`` ``[B, K, W]``; ``kind`` ``[B, K, C+1]``, ``color``, ``fill`` logits; ``box`` ``[B, K, 4]``;
+        ``appear`` ``[B, K]``)."""
+        memory = self.memory(tokens)
+        queries = self.queries.expand(tokens.shape[0], -1, -1)
+        state = self.object_decoder(queries, memory)  # [B, K, W]
+        box = self.box(state)
+        return memory, {
+            "state": state,
+            "kind": self.kind(state),
+            "color": self.color(state),
+            "fill": self.fill(state),
+            "box": torch.cat([torch.tanh(box[..., :2]), torch.sigmoid(box[..., 2:])], dim=-1),
+            "appear": torch.sigmoid(self.appear(state)).squeeze(-1),
+        }
+
+    def embed_steps(self, inputs: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+        """Token ids ``[B, L]`` (words, the start token, or pointers ``words + k``) → embeddings ``[B, L, W]``."""
+        words = self.vocab.words
+        is_pointer = inputs > words
+        word_ids = torch.where(is_pointer, torch.zeros_like(inputs), inputs)
+        slot_ids = (inputs - words - 1).clamp(min=0, max=self.slots - 1)  # pointers are shifted by the start id
+        pointed = self.point(torch.gather(state, 1, slot_ids[..., None].expand(-1, -1, state.shape[-1])))
+        embedded = torch.where(is_pointer[..., None], pointed, self.word(word_ids))
+        return embedded + self.position[: inputs.shape[1]]
+
+    def steps(self, memory: torch.Tensor, state: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        """Next-token logits ``[B, L, V + K]`` (words, then one per object slot) for decoder inputs ``[B, L]``.
+
+        ``inputs`` hold the start token then the timeline so far, with pointer ``k`` written as ``words + 1 + k``
+        (``input_ids`` converts target ids).
+        """
+        x = self.embed_steps(inputs, state)
+        causal = nn.Transformer.generate_square_subsequent_mask(inputs.shape[1], device=inputs.device)
+        context = torch.cat([memory, state], dim=1)
+        h = self.step_norm(self.step_decoder(x, context, tgt_mask=causal, tgt_is_causal=True))  # [B, L, W]
+        pointer = torch.einsum("blw,bkw->blk", self.pointer_query(h), self.pointer_key(state))
+        return torch.cat([self.to_words(h), pointer / state.shape[-1] ** 0.5], dim=-1)
+
+    def input_ids(self, targets: torch.Tensor) -> torch.Tensor:
+        """Decoder inputs for target ids ``[B, L]`` (vocabulary ids; -1 pads): the start token, then the targets
+        but the last, with pointers moved past the start id and pads as the start token."""
+        shifted = torch.where(targets >= self.vocab.words, targets + 1, targets)
+        shifted = torch.where(targets < 0, torch.full_like(targets, self.start), shifted)
+        start = torch.full_like(targets[:, :1], self.start)
+        return torch.cat([start, shifted[:, :-1]], dim=1)

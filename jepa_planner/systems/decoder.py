@@ -1,0 +1,193 @@
+"""Training the scene decoder on labelled clips, over a JEPA encoder (frozen by default).
+
+Each step encodes the clips, runs the object-set head, matches its slots to the true objects with the Hungarian
+algorithm (DETR), and adds up:
+
+- cross-entropy on every slot's kind (unmatched slots learn "no object", down-weighted by ``no_object_weight``);
+- cross-entropy on the colour and fill, L1 on the box and the appearance time, for matched slots;
+- teacher-forced cross-entropy on the timeline tokens, with each pointer moved to the slot matched to its object.
+
+Axis key: b batch, k slots, m true objects, l timeline tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from scipy.optimize import linear_sum_assignment
+
+from jepa_planner.decoder.model import NO_OBJECT, SceneDecoder
+from jepa_planner.decoder.targets import IGNORE, SceneTargets, batch_targets
+from jepa_planner.models.vit import VideoViT
+from jepa_planner.systems.export import load_weights
+from jepa_planner.systems.jepa import JEPAPretraining
+
+
+def match(predicted: dict[str, torch.Tensor], target: SceneTargets, index: int) -> torch.Tensor:
+    """Hungarian matching of sample ``index``'s slots to its true objects: ``[M]`` slot of each object.
+
+    The cost of giving object ``m`` to slot ``k`` is ``-p_k(kind_m) - 0.5 p_k(colour_m) + 2 |box_k - box_m|_1
+    + |appear_k - appear_m|``.
+    """
+    if len(target.kind) == 0:
+        return torch.zeros(0, dtype=torch.long)
+    with torch.no_grad():
+        kind = predicted["kind"][index].softmax(-1)[:, target.kind]  # [K, M]
+        known = target.color.clamp(min=0)
+        color = predicted["color"][index].softmax(-1)[:, known] * (target.color >= 0)  # [K, M]
+        box = torch.cdist(predicted["box"][index], target.box, p=1)  # [K, M]
+        appear = (predicted["appear"][index][:, None] - target.appear[None]).abs()
+        cost = -kind - 0.5 * color + 2.0 * box + appear
+    rows, cols = linear_sum_assignment(cost.cpu().numpy())
+    slots = torch.empty(len(target.kind), dtype=torch.long)
+    slots[torch.as_tensor(cols)] = torch.as_tensor(rows)
+    return slots
+
+
+def pad_tokens(rows: list[list[int]], length: int) -> torch.Tensor:
+    """``[B, length]`` token ids, ``-1`` after each row's end (rows are cut to ``length``)."""
+    out = torch.full((len(rows), length), -1, dtype=torch.long)
+    for i, row in enumerate(rows):
+        row = row[:length]
+        out[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+    return out
+
+
+class DecoderTraining(L.LightningModule):
+    """Trains ``SceneDecoder`` on labelled ``ClipDataModule`` batches.
+
+    Parameters
+    ----------
+    encoder_weights
+        A ``weights.safetensors`` from JEPA pretraining; None starts from a random encoder.
+    freeze_encoder
+        Keep the encoder fixed (the JEPA-features setting); False fine-tunes it at ``encoder_lr``.
+    frames, height, width, tubelet, preset
+        The encoder's architecture; must match the weights.
+    slots, decoder_width, decoder_depth, max_steps, max_tokens
+        The decoder.
+    no_object_weight
+        Weight of the "no object" class in the kind loss.
+    """
+
+    def __init__(
+        self,
+        *,
+        encoder_weights: str | None = None,
+        freeze_encoder: bool = True,
+        frames: int = 16,
+        height: int = 36,
+        width: int = 64,
+        tubelet: tuple[int, int, int] = (4, 6, 8),
+        preset: str = "tiny",
+        slots: int = 6,
+        decoder_width: int = 128,
+        decoder_depth: int = 2,
+        max_steps: int = 8,
+        max_tokens: int = 160,
+        lr: float = 1e-3,
+        encoder_lr: float = 1e-4,
+        weight_decay: float = 0.01,
+        warmup_steps: int = 100,
+        no_object_weight: float = 0.2,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        jepa = JEPAPretraining(frames=frames, height=height, width=width, tubelet=tubelet, preset=preset)
+        if encoder_weights is not None:
+            load_weights(jepa, encoder_weights)
+        self.encoder: VideoViT = jepa.target_encoder.requires_grad_(not freeze_encoder)
+        self.decoder = SceneDecoder(
+            dim=self.encoder.dim, slots=slots, width=decoder_width, depth=decoder_depth, max_tokens=max_tokens
+        )
+
+    def train(self, mode: bool = True) -> DecoderTraining:
+        super().train(mode)
+        if self.hparams["freeze_encoder"]:
+            self.encoder.eval()
+        return self
+
+    def encode(self, frames: torch.Tensor) -> torch.Tensor:
+        """``[B, T, 3, H, W]`` → encoder tokens ``[B, N, D]`` (without gradients when frozen)."""
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.hparams["freeze_encoder"]):
+            return self.encoder(frames)  # type: ignore[no-any-return]
+
+    def losses(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        targets = batch_targets(batch, self.decoder.vocab, max_steps=self.hparams["max_steps"])
+        memory, predicted = self.decoder.objects(self.encode(batch["frames"]))
+        batch_size, slots = predicted["kind"].shape[:2]
+        kind_target = torch.full((batch_size, slots), NO_OBJECT, dtype=torch.long, device=self.device)
+        matched_color, matched_fill, box_error, appear_error = [], [], [], []
+        color_logits, fill_logits = [], []
+        token_rows = []
+        for i, target in enumerate(targets):
+            slot_of = match(predicted, target, i).to(self.device)
+            kind_target[i, slot_of] = target.kind.to(self.device)
+            color_logits.append(predicted["color"][i, slot_of])
+            fill_logits.append(predicted["fill"][i, slot_of])
+            matched_color.append(target.color.to(self.device))
+            matched_fill.append(target.fill.to(self.device))
+            box_error.append((predicted["box"][i, slot_of] - target.box.to(self.device)).abs().sum(-1))
+            appear_error.append((predicted["appear"][i, slot_of] - target.appear.to(self.device)).abs())
+            words = self.decoder.vocab.words
+            token_rows.append([t if t < words else words + int(slot_of[t - words]) for t in target.tokens])
+        class_weight = torch.ones(NO_OBJECT + 1, device=self.device)
+        class_weight[NO_OBJECT] = self.hparams["no_object_weight"]
+        out = {"loss_kind": F.cross_entropy(predicted["kind"].flatten(0, 1), kind_target.flatten(), class_weight)}
+        colors, fills = torch.cat(matched_color), torch.cat(matched_fill)
+        zero = predicted["box"].sum() * 0.0
+        out["loss_color"] = F.cross_entropy(torch.cat(color_logits), colors, ignore_index=IGNORE) if (
+            colors != IGNORE).any() else zero
+        out["loss_fill"] = F.cross_entropy(torch.cat(fill_logits), fills, ignore_index=IGNORE) if (
+            fills != IGNORE).any() else zero
+        boxes = torch.cat(box_error)
+        out["loss_box"] = boxes.mean() if len(boxes) else zero
+        out["loss_appear"] = torch.cat(appear_error).mean() if len(boxes) else zero
+
+        length = min(max((len(r) for r in token_rows), default=1), self.hparams["max_tokens"])
+        tokens = pad_tokens(token_rows, max(length, 1)).to(self.device)
+        logits = self.decoder.steps(memory, predicted["state"], self.decoder.input_ids(tokens))
+        out["loss_steps"] = F.cross_entropy(logits.flatten(0, 1), tokens.flatten(), ignore_index=-1) if (
+            tokens >= 0).any() else zero
+        valid = tokens >= 0
+        out["token_accuracy"] = ((logits.argmax(-1) == tokens) & valid).sum() / valid.sum().clamp(min=1)
+        has_object = kind_target != NO_OBJECT
+        out["kind_accuracy"] = (predicted["kind"].argmax(-1) == kind_target)[has_object].float().mean()
+        out["loss"] = (out["loss_kind"] + out["loss_color"] + out["loss_fill"] + 5.0 * out["loss_box"]
+                       + out["loss_appear"] + out["loss_steps"])
+        return out
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        out = self.losses(batch)
+        size = batch["frames"].shape[0]
+        self.log_dict({f"train/{k}": v.detach() for k, v in out.items() if k != "loss"}, batch_size=size)
+        self.log("train/loss", out["loss"].detach(), prog_bar=True, batch_size=size)
+        return out["loss"]
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        out = self.losses(batch)
+        self.log_dict({f"val/{k}": v for k, v in out.items()}, sync_dist=True, batch_size=batch["frames"].shape[0])
+
+    def test_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        out = self.losses(batch)
+        self.log_dict({f"test/{k}": v for k, v in out.items()}, sync_dist=True, batch_size=batch["frames"].shape[0])
+
+    def configure_optimizers(self) -> Any:
+        groups = [{"params": list(self.decoder.parameters()), "lr": self.hparams["lr"]}]
+        if not self.hparams["freeze_encoder"]:
+            groups.append({"params": list(self.encoder.parameters()), "lr": self.hparams["encoder_lr"]})
+        optimizer = torch.optim.AdamW(groups, weight_decay=self.hparams["weight_decay"])
+        total = max(int(self.trainer.estimated_stepping_batches), 1)
+        warmup = min(self.hparams["warmup_steps"], max(total - 1, 1))
+        schedule = torch.optim.lr_scheduler.SequentialLR(
+            optimizer,
+            [
+                torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, total_iters=warmup),
+                torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total - warmup, 1)),
+            ],
+            milestones=[warmup],
+        )
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
