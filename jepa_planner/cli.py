@@ -14,6 +14,9 @@ Examples
     jepa-planner data show data/l2 --index 7 -o sample.gif
     jepa-planner fit --config experiments/configs/tiny-cpu.yaml
     jepa-planner fit --config experiments/configs/tiny-cpu.yaml --ckpt_path last     # resume
+    jepa-planner plan clip.mp4 -o scene.mscene --manim scene.py --compare compare.gif
+    jepa-planner plan storyboard/ --keyframes --times 1 2 3 -o scene.mscene
+    jepa-planner export --decoder runs/decoder/.../weights.safetensors -o planner.safetensors
 """
 
 from __future__ import annotations
@@ -88,6 +91,68 @@ def cmd_data_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refuse_overwrite(path: Path, force: bool) -> None:
+    from jepa_planner.planning.inputs import InputError
+
+    if path.exists() and not force:
+        raise InputError("the output file exists already", filename=str(path), hint="pass --force to replace it")
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from codegen.media import write_text
+    from jepa_planner.planning.compare import write_comparison
+    from jepa_planner.planning.inputs import InputError
+    from jepa_planner.planning.plan import Spec, plan
+
+    outputs = [Path(p) for p in (args.output, args.manim, args.compare) if p]
+    for path in outputs:
+        _refuse_overwrite(path, args.force)
+    fields = {
+        "keyframes" if args.keyframes else "clip": args.input,
+        "keyframe_times": args.times,
+        "objects": args.objects,
+        "texts": args.text or [],
+        "formulas": args.formula or [],
+        "duration": args.duration,
+        "refine": args.refine,
+        "seed": args.seed,
+        "name": args.name,
+    }
+    try:
+        spec = Spec.model_validate(fields)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "spec"
+        raise InputError(f"{where}: {problem['msg']}", filename=str(args.input)) from None
+    graph = plan(spec, planner=args.planner)
+    for note in graph.notes:
+        print(f"note: {note}", file=sys.stderr)
+    write_text(Path(args.output), graph.dsl)
+    written = [args.output]
+    if args.manim:
+        write_text(Path(args.manim), graph.manim())
+        written.append(args.manim)
+    if args.compare:
+        write_comparison(graph.target, graph.render(), Path(args.compare), fps=args.fps, force=args.force)
+        written.append(args.compare)
+    print(f"wrote {', '.join(written)} (energy {graph.energy:.4f})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from jepa_planner.planning.model import export_planner, save_planner
+
+    _refuse_overwrite(Path(args.output), args.force)
+    planner = export_planner(args.decoder, args.predictor)
+    card = Path(args.card).read_text(encoding="utf-8") if args.card else None
+    save_planner(planner, args.output, card=card)
+    size = Path(args.output).stat().st_size / 2**20
+    print(f"wrote {args.output} ({size:.1f} MiB)", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``jepa-planner``."""
     parser = argparse.ArgumentParser(prog="jepa-planner", description="Data, training and planning for Manim scenes.")
@@ -119,6 +184,33 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("-o", "--output", required=True)
     show.add_argument("--force", action="store_true", help="replace an existing output file")
     show.set_defaults(run=cmd_data_show)
+
+    planner = commands.add_parser("plan", help="plan a scene from a clip or storyboard keyframes")
+    planner.add_argument("input", help="an .mp4/.gif, a folder of PNG frames, or (with --keyframes) still images")
+    planner.add_argument("-o", "--output", required=True, help="the scene DSL file to write (.mscene)")
+    planner.add_argument("--manim", help="also write the Manim code here")
+    planner.add_argument("--compare", help="also write the input beside the plan's render (.gif, .mp4 or .png)")
+    planner.add_argument("--keyframes", action="store_true", help="INPUT holds storyboard keyframes, not a clip")
+    planner.add_argument("--times", type=float, nargs="+", help="the time of each keyframe, in seconds")
+    planner.add_argument("--objects", nargs="+", help="kinds known to be in the scene, such as Circle Text")
+    planner.add_argument("--text", action="append", help="content of the next Text object (repeatable)")
+    planner.add_argument("--formula", action="append", help="LaTeX of the next MathTex object (repeatable)")
+    planner.add_argument("--duration", type=float, help="the scene's length in seconds")
+    planner.add_argument("--refine", type=_positive, default=1, help="render-and-compare candidates (default 1)")
+    planner.add_argument("--seed", type=int, default=0)
+    planner.add_argument("--name", default="Planned", help="the scene's name (its Manim class)")
+    planner.add_argument("--planner", help="a planner file (default: the one shipped with the package)")
+    planner.add_argument("--fps", type=float, default=8.0, help="frame rate of the --compare picture")
+    planner.add_argument("--force", action="store_true", help="replace existing output files")
+    planner.set_defaults(run=cmd_plan)
+
+    export = commands.add_parser("export", help="build a planner file from decoder and predictor runs")
+    export.add_argument("--decoder", required=True, help="weights.safetensors of a DecoderTraining run")
+    export.add_argument("--predictor", help="weights.safetensors of an ActionConditionedTraining run")
+    export.add_argument("--card", help="a Markdown model card to write beside it as MODEL_CARD.md")
+    export.add_argument("-o", "--output", required=True)
+    export.add_argument("--force", action="store_true")
+    export.set_defaults(run=cmd_export)
 
     for name in LIGHTNING_COMMANDS:
         commands.add_parser(

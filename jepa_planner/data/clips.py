@@ -4,25 +4,34 @@ One traced render (``codegen.trace``, frames mode) gives the frames, every objec
 step played in every frame, and the end-of-step boxes that the layout checker judges. A scene with a layout
 finding is thrown away and the sampler draws the next attempt, so every stored clip passes the layout check.
 
+Most thrown-away scenes are already doomed by their layout: objects placed off the frame or onto each other
+before anything plays. Those are caught before the first step (see ``opening_leaves``) and never drawn; the
+attempt that is kept, and so the clip, is the same as when every attempt is drawn in full.
+
 Time is resampled: the scene is drawn at about ``T / duration`` fps (at least ``MIN_FPS``), then ``T`` frames are
 picked at evenly spaced times, so scenes of any duration become clips of ``T`` frames.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from codegen.layout import layout_findings
-from codegen.trace import SceneTrace, trace_scene
+from codegen.layout import TOLERANCE, layout_findings
+from codegen.trace import Box, SceneTrace, trace_scene
 from dsl import ir
+from dsl.order import leaves
 from dsl.printer import to_text
 from jepa_planner.data.sampler import SceneSampler
 
 MIN_FPS = 4.0
 MAX_ATTEMPTS = 25
+#: Units by which the layout must fail before the first step to skip drawing: far above the float noise between a
+#: laid-out box and the same object's box once its intro animation has finished (measured below 1e-12).
+PREFLIGHT_SLACK = 1e-6
 
 
 @dataclass(frozen=True)
@@ -67,9 +76,9 @@ class Clip:
     index: int
     attempt: int
 
-    @property
+    @functools.cached_property
     def dsl(self) -> str:
-        """The canonical DSL text of the scene."""
+        """The canonical DSL text of the scene (printed once; the shard writer and ``scene_hash`` both read it)."""
         return to_text(self.scene)
 
     @property
@@ -121,6 +130,45 @@ def clip_from_trace(trace: SceneTrace, length: int, fps: float) -> tuple[np.ndar
     )
 
 
+def opening_leaves(scene: ir.Scene) -> tuple[str, ...]:
+    """Leaves that the layout checker is certain to see together, exactly where the layout put them.
+
+    While the timeline only brings objects in (intro animations, ``add``, ``wait``), nothing on screen moves. So
+    the end of the last ``play``/``wait`` of that opening run, or the end of the scene when nothing else follows,
+    shows every object brought in by then with its laid-out box. Objects added after that last step are left out:
+    a later step may move them before the checker looks.
+
+    Examples
+    --------
+    DSL ``play(Create(a))``, ``add(b)``, ``play(Shift(a, (1, 0)))`` gives ``("a",)``.
+    """
+    objects = scene.object_map()
+    shown: list[str] = []
+    pending: list[str] = []
+    for step in scene.timeline:
+        if isinstance(step, ir.Add):
+            pending.extend(leaf for target in step.targets for leaf in leaves(target, objects))
+            continue
+        if isinstance(step, ir.Play):
+            if not all(animation.introduces for animation in step.animations):
+                return tuple(shown)
+            pending.extend(leaf for animation in step.animations for leaf in leaves(animation.target, objects))
+        shown.extend(pending)
+        pending = []
+    return tuple(shown + pending)
+
+
+def doomed_by_layout(scene: ir.Scene, boxes: dict[str, Box]) -> bool:
+    """Whether the laid-out ``boxes`` already give a layout finding among ``opening_leaves(scene)``.
+
+    True means the full layout check of the played scene fails too: the same boxes are on screen together after
+    some step, and the finding clears the tolerance by ``PREFLIGHT_SLACK``.
+    """
+    shown = {name: boxes[name] for name in opening_leaves(scene) if name in boxes}
+    probe = SceneTrace(scene, step_boxes=[shown], step_index=[None])
+    return bool(layout_findings(probe, tolerance=TOLERANCE + PREFLIGHT_SLACK))
+
+
 def render_clip(
     sampler: SceneSampler,
     *,
@@ -144,8 +192,16 @@ def render_clip(
         scene = sampler.sample(level=level, seed=seed, index=index, attempt=attempt)
         duration = scene_duration(scene)
         fps = max(MIN_FPS, length / duration) if duration > 0 else MIN_FPS
-        trace = trace_scene(scene, mode="frames", width=width, height=height, fps=fps, media_dir=media_dir)
-        if layout_findings(trace):
+        trace = trace_scene(
+            scene,
+            mode="frames",
+            width=width,
+            height=height,
+            fps=fps,
+            media_dir=media_dir,
+            preflight=functools.partial(doomed_by_layout, scene),
+        )
+        if trace.stopped or layout_findings(trace):
             continue
         frames, boxes, active, keyframes, keyframe_steps = clip_from_trace(trace, length, fps)
         names = tuple(obj.name for obj in scene.objects if not isinstance(obj, ir.Group))

@@ -23,7 +23,7 @@ import io
 import json
 import os
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,17 +76,35 @@ def clip_metadata(clip: Clip) -> dict[str, Any]:
     }
 
 
-def write_shard(path: Path, clips: list[Clip]) -> str:
-    """Write clips to ``path`` atomically; returns the shard's SHA-256."""
+@dataclass(frozen=True)
+class EncodedSample:
+    """One clip as the tar members of its sample, names and bytes in shard order.
+
+    Generation workers encode their clips and send these back, so the process writing the shards only copies
+    bytes (unpickling a ``Clip`` with its scene graph cost about as much as writing it).
+    """
+
+    index: int
+    members: tuple[tuple[str, bytes], ...]
+
+
+def encode_sample(clip: Clip) -> EncodedSample:
+    """The tar members of one clip: its arrays as ``.npy``, then its metadata as compact, key-sorted JSON."""
+    key = f"{clip.index:08d}"
+    members = [(f"{key}.{name}.npy", _npy(getattr(clip, name))) for name in ARRAYS]
+    meta = json.dumps(clip_metadata(clip), sort_keys=True, separators=(",", ":")).encode()
+    return EncodedSample(clip.index, (*members, (f"{key}.json", meta)))
+
+
+def write_shard(path: Path, clips: Sequence[Clip | EncodedSample]) -> str:
+    """Write clips (or their encoded samples) to ``path`` atomically; returns the shard's SHA-256."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with tarfile.open(temp, "w", format=tarfile.USTAR_FORMAT) as tar:
             for clip in clips:
-                key = f"{clip.index:08d}"
-                for name in ARRAYS:
-                    tar.addfile(*_member(f"{key}.{name}.npy", _npy(getattr(clip, name))))
-                meta = json.dumps(clip_metadata(clip), sort_keys=True, separators=(",", ":")).encode()
-                tar.addfile(*_member(f"{key}.json", meta))
+                sample = clip if isinstance(clip, EncodedSample) else encode_sample(clip)
+                for name, payload in sample.members:
+                    tar.addfile(*_member(name, payload))
         digest = hashlib.sha256(temp.read_bytes()).hexdigest()
         os.replace(temp, path)
     finally:

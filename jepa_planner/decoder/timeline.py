@@ -338,12 +338,12 @@ class GrammarMask:
     def accepts(self) -> frozenset[str]:
         key = tuple(self._parser.parser_state.state_stack)
         if key not in self._cache:
-            self._cache[key] = frozenset(self._parser.accepts())
+            self._cache[key] = frozenset(self._parser.accepts())  # type: ignore[no-untyped-call]
         return self._cache[key]
 
     def feed(self, terminal: str, text: str) -> None:
         if terminal == "$END":
-            self._parser.feed_eof()
+            self._parser.feed_eof()  # type: ignore[no-untyped-call]
         else:
             self._parser.feed_token(Token(terminal, text))
 

@@ -67,7 +67,7 @@ class DecoderTraining(L.LightningModule):
         Keep the encoder fixed (the JEPA-features setting); False fine-tunes it at ``encoder_lr``.
     frames, height, width, tubelet, preset
         The encoder's architecture; must match the weights.
-    slots, decoder_width, decoder_depth, max_steps, max_tokens
+    slots, decoder_width, decoder_depth, timeline_steps, max_tokens
         The decoder.
     no_object_weight
         Weight of the "no object" class in the kind loss.
@@ -86,7 +86,7 @@ class DecoderTraining(L.LightningModule):
         slots: int = 6,
         decoder_width: int = 128,
         decoder_depth: int = 2,
-        max_steps: int = 8,
+        timeline_steps: int = 8,
         max_tokens: int = 160,
         lr: float = 1e-3,
         encoder_lr: float = 1e-4,
@@ -116,7 +116,7 @@ class DecoderTraining(L.LightningModule):
             return self.encoder(frames)  # type: ignore[no-any-return]
 
     def losses(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
-        targets = batch_targets(batch, self.decoder.vocab, max_steps=self.hparams["max_steps"])
+        targets = batch_targets(batch, self.decoder.vocab, max_steps=self.hparams["timeline_steps"])
         memory, predicted = self.decoder.objects(self.encode(batch["frames"]))
         batch_size, slots = predicted["kind"].shape[:2]
         kind_target = torch.full((batch_size, slots), NO_OBJECT, dtype=torch.long, device=self.device)

@@ -1,0 +1,198 @@
+"""The planner's weights: encoder, scene decoder and action-conditioned predictor in one safetensors file.
+
+A planner file holds tensors under ``encoder.``, ``decoder.`` and (optionally) ``predictor.``, stored as float16
+to keep the shipped default small, and its architecture as JSON in the safetensors metadata (``config``), with
+``format`` set to ``FORMAT``. ``load_planner()`` with no path loads the default shipped inside the package
+(``jepa_planner/weights/default.safetensors``, described by ``MODEL_CARD.md`` beside it).
+
+``export_planner`` builds such a file from training runs: the ``weights.safetensors`` of a decoder run
+(``DecoderTraining``: encoder and decoder) and, optionally, of an action-conditioned run
+(``ActionConditionedTraining``: encoder and predictor), whose encoders must be the same.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+from torch import nn
+
+from codegen.media import atomic_path
+from jepa_planner.decoder.model import SceneDecoder
+from jepa_planner.models.action import ActionConditionedPredictor
+from jepa_planner.models.vit import VideoViT
+from jepa_planner.systems.export import CheckpointError
+
+FORMAT = "jepa-planner/1"
+DEFAULT_NAME = "default.safetensors"
+
+
+@dataclass(frozen=True)
+class PlannerConfig:
+    """The architecture of a planner file (what its tensors need to load)."""
+
+    frames: int = 16
+    height: int = 36
+    width: int = 64
+    tubelet: tuple[int, int, int] = (4, 6, 8)
+    preset: str = "tiny"
+    slots: int = 6
+    decoder_width: int = 128
+    decoder_depth: int = 2
+    max_tokens: int = 160
+    max_steps: int = 8
+    predictor: dict[str, int] | None = field(default=None)
+
+    @classmethod
+    def from_json(cls, text: str, path: str) -> PlannerConfig:
+        try:
+            data = json.loads(text)
+            data["tubelet"] = tuple(data["tubelet"])
+            return cls(**data)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise CheckpointError(f"the planner config is unreadable ({exc})", filename=path) from None
+
+
+class Planner(nn.Module):
+    """Encoder, decoder and optional action-conditioned predictor, in eval mode."""
+
+    def __init__(self, config: PlannerConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = VideoViT(
+            frames=config.frames, height=config.height, width=config.width, tubelet=config.tubelet,
+            preset=config.preset,
+        )
+        self.decoder = SceneDecoder(
+            dim=self.encoder.dim, slots=config.slots, width=config.decoder_width, depth=config.decoder_depth,
+            max_tokens=config.max_tokens,
+        )
+        self.predictor = (
+            ActionConditionedPredictor(dim=self.encoder.dim, grid=self.encoder.grid, **config.predictor)
+            if config.predictor is not None
+            else None
+        )
+        self.eval()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The clip size the encoder takes, ``(width, height)``."""
+        return self.config.width, self.config.height
+
+
+def default_path() -> Path:
+    """Where the shipped default planner lives inside the package."""
+    return Path(str(files("jepa_planner").joinpath("weights", DEFAULT_NAME)))
+
+
+def save_planner(planner: Planner, path: str | Path, *, card: str | None = None) -> Path:
+    """Write ``planner`` as float16 safetensors (atomically), and ``card`` as ``MODEL_CARD.md`` beside it."""
+    path = Path(path)
+    state = {k: v.detach().to(torch.float16).contiguous().clone() for k, v in planner.state_dict().items()}
+    metadata = {"format": FORMAT, "config": json.dumps(asdict(planner.config))}
+    with atomic_path(path) as temp:
+        save_file(state, str(temp), metadata=metadata)
+    if card is not None:
+        from codegen.media import write_text
+
+        write_text(path.with_name("MODEL_CARD.md"), card)
+    return path
+
+
+def load_planner(path: str | Path | None = None) -> Planner:
+    """Load a planner file (the shipped default when ``path`` is None).
+
+    Raises
+    ------
+    CheckpointError
+        The file is missing, damaged, not a planner file, or its tensors do not fit its config.
+    """
+    path = Path(path) if path is not None else default_path()
+    name = str(path)
+    if not path.is_file():
+        hint = "reinstall the package, or rebuild it with scripts/train_default.sh" if path == default_path() else None
+        raise CheckpointError("no such planner file", filename=name, hint=hint)
+    try:
+        with safe_open(name, framework="pt") as handle:
+            metadata = handle.metadata() or {}
+            state = {key: handle.get_tensor(key) for key in handle.keys()}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"the planner file is damaged: {exc}", filename=name) from None
+    if metadata.get("format") != FORMAT:
+        raise CheckpointError(
+            f"not a planner file (format {metadata.get('format')!r}, expected {FORMAT!r})",
+            filename=name,
+            hint="a weights.safetensors from a training run becomes a planner with `jepa-planner export`",
+        )
+    planner = Planner(PlannerConfig.from_json(metadata.get("config", ""), name))
+    _load_state(planner, state, name)
+    return planner
+
+
+def _load_state(module: nn.Module, state: dict[str, torch.Tensor], name: str) -> None:
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong = sorted(k for k in set(expected) & set(state) if expected[k].shape != state[k].shape)
+    if missing or unexpected or wrong:
+        detail = f"missing {missing[:3]}" if missing else f"unexpected {unexpected[:3]}" if unexpected else (
+            f"{wrong[0]} has shape {tuple(state[wrong[0]].shape)}, expected {tuple(expected[wrong[0]].shape)}")
+        raise CheckpointError(f"the tensors do not fit the planner config ({detail})", filename=name)
+    module.load_state_dict({k: v.float() for k, v in state.items()})
+
+
+def _run_weights(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    from safetensors.torch import load_file
+
+    try:
+        state = load_file(str(path))
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+    except FileNotFoundError:
+        raise CheckpointError("no such weights file", filename=str(path)) from None
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"the weights file is damaged: {exc}", filename=str(path)) from None
+    return state, json.loads(metadata.get("hparams", "{}"))
+
+
+def _part(state: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+
+
+def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = None) -> Planner:
+    """A planner from a decoder run's weights and, optionally, an action-conditioned run's."""
+    state, hparams = _run_weights(decoder_run)
+    if "decoder.queries" not in state:
+        raise CheckpointError("not a decoder run's weights (no decoder.* tensors)", filename=str(decoder_run),
+                              hint="pass the weights.safetensors of a DecoderTraining run")
+    keys = ("frames", "height", "width", "tubelet", "preset", "max_tokens")
+    geometry: dict[str, Any] = {k: tuple(hparams[k]) if k == "tubelet" else hparams[k] for k in keys if k in hparams}
+    config = PlannerConfig(
+        **geometry,
+        max_steps=int(hparams.get("timeline_steps", 8)),
+        slots=int(state["decoder.queries"].shape[0]),
+        decoder_width=int(state["decoder.queries"].shape[1]),
+        decoder_depth=int(hparams.get("decoder_depth", 2)),
+    )
+    parts = {"encoder.": _part(state, "encoder."), "decoder.": _part(state, "decoder.")}
+    if predictor_run is not None:
+        action_state, action_hparams = _run_weights(predictor_run)
+        encoder = _part(action_state, "encoder.")
+        same = encoder.keys() == parts["encoder."].keys() and all(
+            torch.equal(encoder[k], parts["encoder."][k]) for k in encoder
+        )
+        if not same:
+            raise CheckpointError("the predictor run used another encoder than the decoder run",
+                                  filename=str(predictor_run), hint="train both on the same JEPA weights")
+        predictor = {k: int(action_hparams[k]) for k in ("pred_dim", "depth", "heads") if k in action_hparams}
+        config = PlannerConfig(**{**asdict(config), "predictor": predictor})
+        parts["predictor."] = _part(action_state, "predictor.")
+    planner = Planner(config)
+    _load_state(planner, {p + k: v for p, part in parts.items() for k, v in part.items()}, str(decoder_run))
+    return planner

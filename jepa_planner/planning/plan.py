@@ -1,0 +1,321 @@
+"""``plan(spec) -> SceneGraph``: a clip or a storyboard in, a checked scene graph out.
+
+From a clip, the encoder reads the clip and the decoder writes the scene (``jepa_planner.decoder``). From
+keyframes, the decoder finds the objects in a clip made of the keyframes, and the action-conditioned world model
+chooses the step that leads to each keyframe (``planning.keyframes``).
+
+Render-and-compare refinement (``Spec.refine = k > 1``) decodes ``k`` valid candidates: the greedy one, then
+samples. It renders each in-process and keeps the one whose JEPA latents are closest (mean L1 of layer-normed
+tokens) to the input's. This *energy* is also reported for ``k = 1``.
+
+Whatever the path, the result is scene text that has gone through the parser and the checks; nothing bypasses
+the DSL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import torch
+import torch.nn.functional as F
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from codegen.compiler import compile_scene
+from codegen.trace import trace_scene
+from dsl import ir
+from dsl.checks import validate
+from dsl.graph import to_networkx
+from dsl.parser import parse
+from dsl.printer import to_text
+from jepa_planner.data.clips import MIN_FPS, clip_from_trace, resample_indices, scene_duration
+from jepa_planner.decoder.decode import decode_scene, object_ir, pick_objects
+from jepa_planner.decoder.model import KINDS
+from jepa_planner.planning.inputs import FrameSource, InputError, load_clip, read_keyframes
+from jepa_planner.planning.keyframes import search_steps
+from jepa_planner.planning.model import Planner, load_planner
+
+
+class Spec(BaseModel):
+    """What to plan from, and what is known about the scene.
+
+    Give exactly one of ``clip`` and ``keyframes``.
+
+    Parameters
+    ----------
+    clip
+        A video, a .gif, a folder of frames, or frames ``[F, H, W, 3]`` (uint8, or float in [0, 1]).
+    keyframes
+        Storyboard stills (paths, a folder, or ``[K, H, W, 3]`` frames): the picture after each step.
+    keyframe_times
+        When each keyframe is reached, in seconds; step run times follow from them (default one second each).
+    objects
+        Kinds known to be in the scene (such as ``["Circle", "Text"]``): decoded objects are limited to these
+        kinds and to this many.
+    texts, formulas
+        Content for decoded ``Text`` and ``MathTex`` objects, in order of appearance. Text cannot be read from
+        small frames, so without it they get placeholders.
+    duration
+        The scene's length in seconds; run times and waits are scaled to it.
+    resolution
+        ``(width, height)`` of the preview render (``SceneGraph.render``); default the model's.
+    refine
+        Render-and-compare candidates ``k`` (1: the greedy decode only).
+    beam
+        Beam width of the keyframe search.
+    seed
+        Seed of the sampled candidates.
+    name
+        The scene's name (its Manim class).
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, extra="forbid")
+
+    clip: str | Path | np.ndarray | None = None
+    keyframes: str | Path | list[str | Path] | np.ndarray | None = None
+    keyframe_times: list[float] | None = None
+    objects: list[str] | None = None
+    texts: list[str] = Field(default_factory=list)
+    formulas: list[str] = Field(default_factory=list)
+    duration: float | None = Field(default=None, gt=0, le=600)
+    resolution: tuple[int, int] | None = None
+    refine: int = Field(default=1, ge=1, le=64)
+    beam: int = Field(default=4, ge=1, le=64)
+    seed: int = 0
+    name: str = "Planned"
+
+    @field_validator("objects")
+    @classmethod
+    def _known_kinds(cls, value: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(value or ()) - set(KINDS))
+        if unknown:
+            raise ValueError(f"the planner cannot decode {', '.join(unknown)}; it knows {', '.join(KINDS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_input(self) -> Spec:
+        if (self.clip is None) == (self.keyframes is None):
+            raise ValueError("give exactly one of clip and keyframes")
+        return self
+
+
+@dataclass(frozen=True)
+class SceneGraph:
+    """A planned scene: the checked IR, with views of it as DSL text, Manim code and a networkx graph.
+
+    Attributes
+    ----------
+    scene
+        The typed IR (``dsl.ir.Scene``).
+    target
+        The input as the model saw it, ``[T, H, W, 3]`` uint8 (for keyframes: the storyboard stretched to T).
+    energy
+        JEPA distance between the input and the plan's render (lower is closer).
+    candidates
+        How many valid candidates were compared.
+    notes
+        What was changed on the way in (resampling, resizing) and how the plan was made.
+    """
+
+    scene: ir.Scene
+    target: np.ndarray
+    energy: float
+    candidates: int
+    notes: tuple[str, ...] = field(default=())
+    size: tuple[int, int] = (64, 36)
+
+    @property
+    def dsl(self) -> str:
+        """The canonical scene text (a ``.mscene`` file)."""
+        return to_text(self.scene)
+
+    def manim(self) -> str:
+        """Manim CE source for the scene (``dsl2manim compile``'s output)."""
+        return compile_scene(self.scene)
+
+    def graph(self) -> nx.MultiDiGraph:
+        """The scene as a networkx graph (``dsl.graph.to_networkx``)."""
+        return to_networkx(self.scene)
+
+    def render(self, *, length: int | None = None, size: tuple[int, int] | None = None) -> np.ndarray:
+        """The plan drawn as ``[T, H, W, 3]`` uint8 frames, resampled to ``length`` like the input."""
+        frames, _ = render_scene(self.scene, length=length or len(self.target), size=size or self.size)
+        return frames
+
+
+def render_scene(scene: ir.Scene, *, length: int, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A scene drawn in-process as the training clips are: ``length`` frames and its keyframes, at ``size``."""
+    duration = scene_duration(scene)
+    fps = max(MIN_FPS, length / duration) if duration > 0 else MIN_FPS
+    trace = trace_scene(scene, mode="frames", width=size[0], height=size[1], fps=fps)
+    frames, _, _, keyframes, _ = clip_from_trace(trace, length, fps)
+    return frames, keyframes
+
+
+@lru_cache(maxsize=4)
+def _cached_planner(path: str | None) -> Planner:
+    return load_planner(path)
+
+
+def _as_clip(frames: np.ndarray) -> torch.Tensor:
+    """``[T, H, W, 3]`` uint8 → ``[1, T, 3, H, W]`` float in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div(255.0)[None]
+
+
+def _latents(planner: Planner, frames: np.ndarray) -> torch.Tensor:
+    with torch.no_grad():
+        tokens = planner.encoder(_as_clip(frames))
+    return F.layer_norm(tokens, tokens.shape[-1:])
+
+
+def _kind_limited(predicted: dict[str, torch.Tensor], kinds: Sequence[str] | None) -> dict[str, torch.Tensor]:
+    """Predictions with every kind outside ``kinds`` made impossible."""
+    if not kinds:
+        return predicted
+    banned = torch.tensor([k not in kinds for k in KINDS] + [False])
+    return {**predicted, "kind": predicted["kind"].masked_fill(banned, -1e9)}
+
+
+def _fit_duration(scene: ir.Scene, duration: float | None) -> ir.Scene:
+    if duration is None or scene_duration(scene) <= 0:
+        return scene
+    factor = duration / scene_duration(scene)
+    steps: list[ir.StepBase] = []
+    for step in scene.timeline:
+        if isinstance(step, ir.Play):
+            steps.append(step.model_copy(update={"run_time": round(max((step.run_time or 1.0) * factor, 0.05), 2)}))
+        elif isinstance(step, ir.Wait):
+            steps.append(step.model_copy(update={"duration": round(max(step.duration * factor, 0.05), 2)}))
+        else:
+            steps.append(step)
+    return _checked(scene.model_copy(update={"timeline": tuple(steps)}))
+
+
+def _checked(scene: ir.Scene) -> ir.Scene:
+    """The scene after a round trip through the text and the checks (which raise on any error)."""
+    text = to_text(scene)
+    checked = parse(text)
+    validate(checked, source=text)
+    return checked
+
+
+def plan(spec: Spec | dict[str, Any], *, planner: Planner | str | Path | None = None) -> SceneGraph:
+    """Plan a Manim scene from a clip or from storyboard keyframes.
+
+    Parameters
+    ----------
+    spec
+        What to plan from (a ``Spec``, or a dict of its fields).
+    planner
+        A loaded ``Planner``, a planner file, or None for the default shipped with the package.
+
+    Returns
+    -------
+    SceneGraph
+        A scene that parses, passes the checks, compiles and renders.
+
+    Raises
+    ------
+    InputError
+        The clip or keyframes cannot be read, or hold no frames.
+    CheckpointError
+        The planner file is missing, damaged or does not fit.
+
+    Examples
+    --------
+    >>> from jepa_planner import plan, Spec                                    # doctest: +SKIP
+    >>> graph = plan(Spec(clip="experiments/examples/demo_clip.gif"))          # doctest: +SKIP
+    >>> print(graph.dsl)                                                        # doctest: +SKIP
+    >>> open("scene.py", "w").write(graph.manim())                              # doctest: +SKIP
+    """
+    spec = spec if isinstance(spec, Spec) else Spec.model_validate(spec)
+    if not isinstance(planner, Planner):
+        planner = _cached_planner(None if planner is None else str(planner))
+    torch.set_grad_enabled(False)
+    try:
+        if spec.clip is not None:
+            result = _plan_clip(planner, spec, spec.clip)
+        else:
+            result = _plan_keyframes(planner, spec)
+    finally:
+        torch.set_grad_enabled(True)
+    return replace(result, size=spec.resolution or planner.size)
+
+
+def _plan_clip(planner: Planner, spec: Spec, clip: FrameSource) -> SceneGraph:
+    config = planner.config
+    frames, notes = load_clip(clip, length=config.frames, size=planner.size)
+    if not frames.any():
+        notes.append("the clip is blank (all background)")
+    target = _latents(planner, frames)
+    memory, predicted = planner.decoder.objects(planner.encoder(_as_clip(frames)))
+    predicted = _kind_limited(predicted, spec.objects)
+    max_objects = len(spec.objects) if spec.objects else None
+    generator = torch.Generator().manual_seed(spec.seed)
+    best: tuple[float, ir.Scene] | None = None
+    seen: set[str] = set()
+    for k in range(spec.refine):
+        decoded = decode_scene(
+            planner.decoder, memory, predicted, name=spec.name, texts=spec.texts, formulas=spec.formulas,
+            temperature=0.0 if k == 0 else 1.0, generator=generator, max_steps=config.max_steps,
+            max_objects=max_objects,
+        )
+        scene = _fit_duration(decoded.scene, spec.duration)
+        text = to_text(scene)
+        if text in seen:
+            continue
+        seen.add(text)
+        rendered, _ = render_scene(scene, length=config.frames, size=planner.size)
+        energy = float((_latents(planner, rendered) - target).abs().mean())
+        if best is None or energy < best[0]:
+            best = (energy, scene)
+    assert best is not None, "the greedy candidate is always compared"
+    how = f"refined: best of {len(seen)} candidates" if spec.refine > 1 else "greedy decode"
+    return SceneGraph(best[1], frames, best[0], len(seen), (*notes, how))
+
+
+def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:
+    config = planner.config
+    if planner.predictor is None:
+        raise InputError(
+            "this planner has no action-conditioned predictor, so it cannot plan from keyframes",
+            filename="<planner>",
+            hint="use a planner exported with a predictor run, or plan from a clip",
+        )
+    source = spec.keyframes
+    if isinstance(source, np.ndarray):
+        stills, notes = load_clip(source, length=len(source), size=planner.size)
+        times = tuple(spec.keyframe_times) if spec.keyframe_times else None
+    else:
+        assert source is not None
+        read = read_keyframes(source, spec.keyframe_times, size=planner.size)
+        stills, notes, times = read.images, list(read.notes), read.times
+    # The objects: decoded from a clip that shows the empty canvas, then each keyframe in turn.
+    storyboard = np.concatenate([np.zeros_like(stills[:1]), stills])
+    clip = storyboard[resample_indices(len(storyboard), config.frames)]
+    memory, predicted = planner.decoder.objects(planner.encoder(_as_clip(clip)))
+    predicted = _kind_limited(predicted, spec.objects)
+    decoded = pick_objects(predicted, 0, max_objects=len(spec.objects) if spec.objects else None)
+    texts, formulas = list(spec.texts), list(spec.formulas)
+    names = [f"s{i + 1}" for i in range(len(decoded))]
+    objects = tuple(object_ir(o, n, texts, formulas) for o, n in zip(decoded, names, strict=True))
+    relations = tuple(
+        ir.MoveToRel(subject=n, point=(round(o.center[0], 2), round(o.center[1], 2)))
+        for o, n in zip(decoded, names, strict=True)
+    )
+    scene = ir.Scene(name=spec.name, objects=objects, relations=relations, timeline=())
+    starts = (0.0, *times) if times else tuple(float(i) for i in range(len(stills) + 1))
+    run_times = [round(min(max(b - a, 0.1), 10.0), 2) for a, b in zip(starts, starts[1:], strict=False)]
+    steps = search_steps(planner.encoder, planner.predictor, scene, decoded, stills, run_times, beam=spec.beam)
+    timeline = tuple(ir.Play(animations=(s.animation,), run_time=rt) for s, rt in zip(steps, run_times, strict=False))
+    scene = _fit_duration(_checked(scene.model_copy(update={"timeline": timeline or (ir.Wait(duration=1.0),)})),
+                          spec.duration)
+    rendered, _ = render_scene(scene, length=config.frames, size=planner.size)
+    energy = float((_latents(planner, rendered) - _latents(planner, clip)).abs().mean())
+    notes.append(f"keyframes: beam search over {len(steps)} steps with the action-conditioned predictor")
+    return SceneGraph(scene, clip, energy, 1, tuple(notes))
