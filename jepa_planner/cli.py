@@ -142,11 +142,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from jepa_planner.planning.model import export_planner, save_planner
+    from jepa_planner.planning.model import export_planner, planner_card, save_planner
 
     _refuse_overwrite(Path(args.output), args.force)
     planner = export_planner(args.decoder, args.predictor)
-    card = Path(args.card).read_text(encoding="utf-8") if args.card else None
+    if args.card:
+        card = Path(args.card).read_text(encoding="utf-8")
+    else:
+        card = planner_card(planner, args.decoder, args.predictor)
     save_planner(planner, args.output, card=card)
     size = Path(args.output).stat().st_size / 2**20
     print(f"wrote {args.output} ({size:.1f} MiB)", file=sys.stderr)
@@ -207,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="build a planner file from decoder and predictor runs")
     export.add_argument("--decoder", required=True, help="weights.safetensors of a DecoderTraining run")
     export.add_argument("--predictor", help="weights.safetensors of an ActionConditionedTraining run")
-    export.add_argument("--card", help="a Markdown model card to write beside it as MODEL_CARD.md")
+    export.add_argument("--card", help="a Markdown model card (default: built from the runs' cards)")
     export.add_argument("-o", "--output", required=True)
     export.add_argument("--force", action="store_true")
     export.set_defaults(run=cmd_export)

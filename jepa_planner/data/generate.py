@@ -56,13 +56,15 @@ class GenerateRequest:
     curriculum: str | None = None
 
 
+#: What ``_render`` needs, set up in the parent by ``_prepare`` and inherited by the forked workers.
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(curriculum: str | None, cache: str, request: GenerateRequest) -> None:
+def _prepare(curriculum: CurriculumConfig, cache: str, request: GenerateRequest) -> None:
+    """Set this process up to render the request's clips."""
     from manim import config
 
-    _worker["sampler"] = SceneSampler(CurriculumConfig.load(curriculum))
+    _worker["sampler"] = SceneSampler(curriculum)
     _worker["request"] = request
     _worker["cache"] = cache
     config.tex_dir = os.path.join(cache, "tex")
@@ -149,11 +151,13 @@ def _plan(request: GenerateRequest, done: dict[str, dict[str, Any]]) -> list[tup
     return plan
 
 
-def _samples(request: GenerateRequest, indices: list[int], cache: str) -> Iterator[EncodedSample]:
+def _samples(
+    request: GenerateRequest, curriculum: CurriculumConfig, indices: list[int], cache: str
+) -> Iterator[EncodedSample]:
     """The encoded clips of ``indices``, in order: the first rendered here, the rest by the workers (see above)."""
     if not indices:
         return
-    _init_worker(request.curriculum, cache, request)
+    _prepare(curriculum, cache, request)
     if request.workers <= 1:
         yield from map(_render, indices)
         return
@@ -170,7 +174,8 @@ def generate(request: GenerateRequest, *, progress: bool = True) -> dict[str, An
     --------
     ``jepa-planner data gen --level 2 --n 1000 --out data/l2 --workers 2`` calls this.
     """
-    if request.level not in CurriculumConfig.load(request.curriculum).levels:
+    curriculum = CurriculumConfig.load(request.curriculum)
+    if request.level not in curriculum.levels:
         raise DatasetError(f"level {request.level} is not in the curriculum", hint="levels are 1 to 4")
     out = request.out
     out.mkdir(parents=True, exist_ok=True)
@@ -181,7 +186,7 @@ def generate(request: GenerateRequest, *, progress: bool = True) -> dict[str, An
     write_index(out, settings, shards)
     plan = _plan(request, shards)
     cache = str(out / ".cache")
-    _warm_tex_cache(CurriculumConfig.load(request.curriculum), request.level, cache)
+    _warm_tex_cache(curriculum, request.level, cache)
     indices = [index for _, block in plan for index in block]
     bar = tqdm(
         total=request.n,
@@ -195,7 +200,7 @@ def generate(request: GenerateRequest, *, progress: bool = True) -> dict[str, An
     blocks = iter(plan)
     number, block = next(blocks, (0, range(0)))
     try:
-        for sample in _samples(request, indices, cache):
+        for sample in _samples(request, curriculum, indices, cache):
             pending.append(sample)
             bar.update(1)
             if len(pending) == len(block):

@@ -26,13 +26,16 @@ import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
 from dsl import ir
 from jepa_planner.data.clips import Clip
 from jepa_planner.errors import DatasetError, ShardError
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 INDEX_NAME = "index.json"
 ARRAYS = ("frames", "boxes", "active_step", "keyframes", "keyframe_steps")
@@ -96,20 +99,40 @@ def encode_sample(clip: Clip) -> EncodedSample:
     return EncodedSample(clip.index, (*members, (f"{key}.json", meta)))
 
 
+class _HashingWriter(io.RawIOBase):
+    """The write end of a file that hashes every byte on its way, so a shard's digest needs no second read."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        super().__init__()
+        self.file = file
+        self.sha256 = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        self.sha256.update(data)
+        return self.file.write(data)
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+
 def write_shard(path: Path, clips: Sequence[Clip | EncodedSample]) -> str:
     """Write clips (or their encoded samples) to ``path`` atomically; returns the shard's SHA-256."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with tarfile.open(temp, "w", format=tarfile.USTAR_FORMAT) as tar:
-            for clip in clips:
-                sample = clip if isinstance(clip, EncodedSample) else encode_sample(clip)
-                for name, payload in sample.members:
-                    tar.addfile(*_member(name, payload))
-        digest = hashlib.sha256(temp.read_bytes()).hexdigest()
+        with temp.open("wb") as file:
+            writer = _HashingWriter(file)
+            with tarfile.open(fileobj=writer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+                for clip in clips:
+                    sample = clip if isinstance(clip, EncodedSample) else encode_sample(clip)
+                    for name, payload in sample.members:
+                        tar.addfile(*_member(name, payload))
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
-    return digest
+    return writer.sha256.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -196,3 +196,32 @@ def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = N
     planner = Planner(config)
     _load_state(planner, {p + k: v for p, part in parts.items() for k, v in part.items()}, str(decoder_run))
     return planner
+
+
+def planner_card(planner: Planner, decoder_run: str | Path, predictor_run: str | Path | None = None) -> str:
+    """A Markdown model card for an exported planner: its config, then the cards of the runs it came from
+    (the JEPA run behind the encoder, the decoder run, the predictor run), where they exist."""
+    runs = [Path(decoder_run)] + ([Path(predictor_run)] if predictor_run is not None else [])
+    _, hparams = _run_weights(decoder_run)
+    if hparams.get("encoder_weights"):
+        runs.insert(0, Path(hparams["encoder_weights"]))
+    size = sum(t.numel() for t in planner.state_dict().values())
+    lines = [
+        "# jepa-planner default planner",
+        "",
+        "The planner `jepa_planner.plan()` and `jepa-planner plan` load when no other is given: a tiny video ViT",
+        "(JEPA-pretrained, frozen), the scene decoder, and the action-conditioned predictor, stored as float16.",
+        "",
+        "- Rebuild: `bash scripts/train_default.sh` (data, JEPA pretraining, decoder, predictor, export).",
+        f"- Parameters: {size:,}",
+        "- Config:",
+        "```json",
+        json.dumps(asdict(planner.config), indent=2),
+        "```",
+    ]
+    for run in runs:
+        card = run.with_name("MODEL_CARD.md")
+        if card.is_file():
+            body = card.read_text(encoding="utf-8").replace("\n# ", "\n### ").lstrip("# ")
+            lines += ["", f"## From `{run.parent}`", "", "### " + body]
+    return "\n".join(lines) + "\n"
