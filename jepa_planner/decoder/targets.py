@@ -1,8 +1,8 @@
 """Training targets for the scene decoder, from a clip's labels: the object set and the timeline tokens.
 
 Objects are the leaf objects the object-set head can name (``model.KINDS``) that show in some frame, in
-declaration order. Each has a kind, a colour, a fill, its box in the first frame it shows, and that frame as a
-share of the clip. The timeline refers to them by their index in that list (``timeline.encode_timeline``).
+declaration order. Each has a kind, a colour, a fill, its box once the step that brings it in has finished (at
+its first frame a growing object is still a point), and its first frame as a share of the clip. The timeline refers to them by their index in that list (``timeline.encode_timeline``).
 """
 
 from __future__ import annotations
@@ -46,11 +46,24 @@ def box_features(box: Sequence[float]) -> tuple[float, float, float, float]:
     )
 
 
+def _settled_frame(visible: np.ndarray, active_step: np.ndarray, first: int) -> int:
+    """The last frame of the step playing at frame ``first`` in which the object still shows."""
+    step = active_step[first]
+    same = np.flatnonzero((active_step == step) & visible)
+    return int(same[-1]) if step >= 0 and len(same) else first
+
+
 def scene_targets(
-    scene: ir.Scene, boxes: np.ndarray, visible: np.ndarray, vocab: Vocabulary, *, max_steps: int = 8
+    scene: ir.Scene,
+    boxes: np.ndarray,
+    visible: np.ndarray,
+    active_step: np.ndarray,
+    vocab: Vocabulary,
+    *,
+    max_steps: int = 8,
 ) -> SceneTargets:
     """Targets of ``scene`` from its clip labels: ``boxes`` ``[T, N, 4]`` and ``visible`` ``[T, N]`` for the leaf
-    objects in declaration order (as ``ClipDataModule`` batches them)."""
+    objects in declaration order, and ``active_step`` ``[T]`` (as ``ClipDataModule`` batches them)."""
     objects = scene.object_map()
     names = [o.name for o in scene.objects if o.kind != "Group"]
     kept: list[tuple[str, ir.ObjectBase, int]] = []
@@ -66,7 +79,8 @@ def scene_targets(
         color.append(COLORS.index(obj.color) if obj.color in COLORS else IGNORE)
         opacity = getattr(obj, "fill_opacity", None)
         fill.append(FILLS.index(opacity) if opacity in FILLS else IGNORE)
-        box.append(box_features(boxes[first, column].tolist()))
+        settled = _settled_frame(visible[:, column], active_step, first)
+        box.append(box_features(boxes[settled, column].tolist()))
         appear.append(first / max(frames - 1, 1))
     # Steps on anything else (a group, an axes) cannot be said, and encode_timeline leaves them out.
     slots = {name: i for i, (name, _, _) in enumerate(kept)}
@@ -83,11 +97,13 @@ def scene_targets(
 
 
 def batch_targets(batch: dict[str, object], vocab: Vocabulary, *, max_steps: int = 8) -> list[SceneTargets]:
-    """Targets for every sample of a labelled ``ClipDataModule`` batch (``dsl``, ``boxes``, ``visible``)."""
-    texts = batch["dsl"]
-    boxes, visible = batch["boxes"], batch["visible"]
-    assert isinstance(texts, list) and isinstance(boxes, torch.Tensor) and isinstance(visible, torch.Tensor)
+    """Targets for every sample of a labelled ``ClipDataModule`` batch (``dsl``, ``boxes``, ``visible``,
+    ``active_step``)."""
+    texts, boxes, visible, active = batch["dsl"], batch["boxes"], batch["visible"], batch["active_step"]
+    assert isinstance(texts, list)
+    assert isinstance(boxes, torch.Tensor) and isinstance(visible, torch.Tensor) and isinstance(active, torch.Tensor)
     return [
-        scene_targets(parse(text), boxes[i].numpy(), visible[i].numpy(), vocab, max_steps=max_steps)
+        scene_targets(parse(text), boxes[i].numpy(), visible[i].numpy(), active[i].numpy(), vocab,
+                      max_steps=max_steps)
         for i, text in enumerate(texts)
     ]
