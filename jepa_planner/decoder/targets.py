@@ -2,7 +2,8 @@
 
 Objects are the leaf objects the object-set head can name (``model.KINDS``) that show in some frame, in
 declaration order. Each has a kind, a colour, a fill, its box once the step that brings it in has finished (at
-its first frame a growing object is still a point), and its first frame as a share of the clip. The timeline refers to them by their index in that list (``timeline.encode_timeline``).
+its first frame a growing object is still a point), and its first frame as a share of the clip. The timeline
+refers to them by their index in that list (``timeline.encode_timeline``).
 """
 
 from __future__ import annotations

@@ -289,8 +289,11 @@ def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:
         )
     source = spec.keyframes
     if isinstance(source, np.ndarray):
-        stills, notes = load_clip(source, length=len(source), size=planner.size)
+        stills, notes = load_clip(source, length=max(len(source), 1), size=planner.size)
         times = tuple(spec.keyframe_times) if spec.keyframe_times else None
+        if times is not None and len(times) != len(stills):
+            raise InputError(f"{len(times)} keyframe times for {len(stills)} keyframes", filename="<array>",
+                             hint="give one time per keyframe, in seconds")
     else:
         assert source is not None
         read = read_keyframes(source, spec.keyframe_times, size=planner.size)
