@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Final
 
 from lark import Token
@@ -88,6 +87,13 @@ class Vocabulary:
         assert len(set(texts)) == len(texts), "vocabulary words are unique"
         return cls(tuple(texts), tuple(terminals), pointers)
 
+    def __post_init__(self) -> None:
+        # Look-ups the decoder makes for every token: word ids, and the nearest vocabulary number.
+        ids = {text: i for i, text in enumerate(self.texts)}
+        object.__setattr__(self, "_ids", ids)
+        numbers = sorted((n, ids[_number_text(n)]) for n in NUMBERS)
+        object.__setattr__(self, "_numbers", numbers)
+
     @property
     def words(self) -> int:
         return len(self.texts)
@@ -96,7 +102,8 @@ class Vocabulary:
         return len(self.texts) + self.pointers
 
     def id(self, text: str) -> int:
-        return _index(self.texts)[text]
+        ids: dict[str, int] = self._ids  # type: ignore[attr-defined]
+        return ids[text]
 
     def pointer(self, slot: int) -> int:
         return len(self.texts) + slot
@@ -110,16 +117,11 @@ class Vocabulary:
 
     def number(self, value: float) -> int:
         """The id of the vocabulary number nearest ``abs(value)``."""
-        nearest = min(NUMBERS, key=lambda n: abs(n - abs(value)))
-        return self.id(_number_text(nearest))
+        numbers: list[tuple[float, int]] = self._numbers  # type: ignore[attr-defined]
+        return min(numbers, key=lambda pair: abs(pair[0] - abs(value)))[1]
 
     def words_of(self, texts: Sequence[str]) -> frozenset[int]:
         return frozenset(self.id(t) for t in texts)
-
-
-@lru_cache(maxsize=8)
-def _index(texts: tuple[str, ...]) -> dict[str, int]:
-    return {text: i for i, text in enumerate(texts)}
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,9 @@ class Choice:
 
     words: frozenset[int]
     slots: frozenset[int] = frozenset()
+
+
+_NUMBER_CHOICES: dict[tuple[int, float, bool, tuple[float, ...]], Choice] = {}
 
 
 class TimelineAutomaton:
@@ -213,11 +218,14 @@ class TimelineAutomaton:
 
     def _numbers(self, *, limit: float, signed: bool = False, only: Sequence[float] = ()) -> Choice:
         """Positive numbers up to ``limit`` (or just ``only``); with ``signed``, also zero and a minus sign."""
-        values = only or [n for n in NUMBERS if (n > 0 or signed) and n <= limit]
-        words = {self.vocab.number(n) for n in values}
-        if signed:
-            words.add(self.vocab.id("-"))
-        return Choice(frozenset(words))
+        key = (id(self.vocab), limit, signed, tuple(only))
+        if key not in _NUMBER_CHOICES:
+            values = only or [n for n in NUMBERS if (n > 0 or signed) and n <= limit]
+            words = {self.vocab.id(_number_text(n)) for n in values}
+            if signed:
+                words.add(self.vocab.id("-"))
+            _NUMBER_CHOICES[key] = Choice(frozenset(words))
+        return _NUMBER_CHOICES[key]
 
     def _signed_number(self, *, limit: float, only: Sequence[float] = ()) -> Generator[Choice, int, None]:
         token = yield self._numbers(limit=limit, signed=True, only=only)
@@ -387,10 +395,11 @@ def encode_timeline(
             continue
         if tokens:
             words = [vocab.id(NEWLINE), *words]
-        trial = TimelineAutomaton(vocab, kinds, max_steps=max_steps)
-        if all(_take(trial, t) for t in [*tokens, *words]):
+        if all(_take(auto, t) for t in words):
             tokens.extend(words)
-            for token in words:
+        else:  # refused part-way: replay the accepted tokens into a fresh automaton
+            auto = TimelineAutomaton(vocab, kinds, max_steps=max_steps)
+            for token in tokens:
                 auto.advance(token)
     if not tokens:
         return []
