@@ -17,6 +17,7 @@ Examples
     jepa-planner plan clip.mp4 -o scene.mscene --manim scene.py --compare compare.gif
     jepa-planner plan storyboard/ --keyframes --times 1 2 3 -o scene.mscene
     jepa-planner export --decoder runs/decoder/.../weights.safetensors -o planner.safetensors
+    jepa-planner eval --planner default --data data/pretrain-l2 --limit 50 --baselines nearest unconstrained
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from codegen.cli import EXIT_OK, run_guarded
 
 #: Subcommands handled by LightningCLI.
 LIGHTNING_COMMANDS = ("fit", "validate", "test")
+#: Subcommands with their own argument parser (``jepa_planner.evaluation.harness``).
+EVAL_COMMAND = "eval"
 
 
 def _resolution(text: str) -> tuple[int, int]:
@@ -215,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true")
     export.set_defaults(run=cmd_export)
 
+    commands.add_parser(EVAL_COMMAND, help="score planners and baselines on held-out clips (see eval --help)",
+                        add_help=False)
     for name in LIGHTNING_COMMANDS:
         commands.add_parser(
             name, help=f"{name} with LightningCLI: jepa-planner {name} --config FILE.yaml", add_help=False
@@ -247,6 +252,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments and arguments[0] in LIGHTNING_COMMANDS:
         lightning_args = None if argv is None else arguments
         return run_guarded(lambda _: run_lightning(lightning_args), argparse.Namespace(), "jepa-planner")
+    if arguments and arguments[0] == EVAL_COMMAND:
+        from jepa_planner.evaluation import harness
+
+        return run_guarded(lambda _: harness.main(arguments[1:]), argparse.Namespace(), "jepa-planner eval")
     args = build_parser().parse_args(arguments)
     return run_guarded(args.run, args, "jepa-planner")
 
