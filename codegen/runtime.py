@@ -28,10 +28,15 @@ from dsl.errors import DSLError
 if TYPE_CHECKING:
     from manim import Scene
 
+
 class RenderError(DSLError):
     """Manim failed on a scene, for example on a LaTeX formula that does not compile."""
 
     code = "render error"
+
+
+class SceneStopped(Exception):
+    """Raised inside a running scene by an observer that has seen enough; ``run_scene`` lets it through."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ def run_scene(
     instance = (wrap(cls) if wrap else cls)(renderer=renderer)
     try:
         instance.render()
-    except DSLError:
+    except (DSLError, SceneStopped):
         raise
     except Exception as exc:  # Manim raises plain exceptions (LaTeX, Pango); the user gets one typed error.
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

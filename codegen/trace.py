@@ -6,6 +6,9 @@ snapshots ``construct``'s locals whenever something is added. Two renderers driv
 - ``geometry`` mode jumps each animation to its end and draws nothing: end-of-step boxes only (layout checks);
 - ``frames`` mode draws every frame and records boxes and the active step with each one (labelled clips).
 
+A ``preflight`` check may stop a run before its first step, when the layout alone already decides the caller's
+question (a clip generator throws away scenes whose opening layout overlaps without drawing them).
+
 Examples
 --------
 >>> trace = trace_scene(parse(text), mode="frames", width=64, height=36, fps=10)   # doctest: +SKIP
@@ -16,12 +19,13 @@ Examples
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
-from codegen.runtime import camera_factory, configure, run_scene
+from codegen.runtime import SceneStopped, camera_factory, configure, run_scene
 from dsl import ir
 
 
@@ -85,6 +89,9 @@ class SceneTrace:
     step_frames
         The picture at the end of each entry of ``step_boxes`` (frames mode only). Manim's own last frame of an
         animation is drawn just before it ends, so these are drawn separately, once the step has finished.
+    stopped
+        True when ``trace_scene``'s ``preflight`` stopped the run before its first step: nothing was played or
+        drawn, and no other field is filled in.
     """
 
     scene: ir.Scene
@@ -94,11 +101,17 @@ class SceneTrace:
     frame_boxes: list[dict[str, Box]] = field(default_factory=list)
     frame_steps: list[int] = field(default_factory=list)
     step_frames: list[np.ndarray] = field(default_factory=list)
+    stopped: bool = False
+
+
+#: Called with the box of every leaf object as laid out, before the first step; True stops the run.
+Preflight = Callable[[dict[str, Box]], bool]
 
 
 class _Tracer:
-    def __init__(self, scene: ir.Scene, *, frame_boxes: bool = True) -> None:
+    def __init__(self, scene: ir.Scene, *, frame_boxes: bool = True, preflight: Preflight | None = None) -> None:
         self.frame_boxes = frame_boxes
+        self.preflight = preflight
         self.trace = SceneTrace(scene)
         self.leaves = [obj.name for obj in scene.objects if not isinstance(obj, ir.Group)]
         # Manim counts play and wait calls; add steps are not among them.
@@ -113,9 +126,24 @@ class _Tracer:
         class Watched(cls):  # type: ignore[misc]
             def add(self, *mobjects: Any) -> Any:
                 tracer.names = construct_locals()
+                tracer.timeline_starts()
                 return super().add(*mobjects)
 
         return Watched
+
+    def timeline_starts(self) -> None:
+        """Run the preflight check once, at the first ``add``, ``play`` or ``wait``, when every object is laid out.
+
+        The compiled ``construct`` builds and places every object before its first step, so the boxes seen here
+        are the layout's own; the check may end the run (``SceneStopped``) before anything is played.
+        """
+        if self.preflight is None:
+            return
+        preflight, self.preflight = self.preflight, None
+        names = construct_locals()
+        if preflight({name: box_of(names[name]) for name in self.leaves if name in names}):
+            self.trace.stopped = True
+            raise SceneStopped
 
     def boxes(self, manim_scene: Any) -> dict[str, Box]:
         on_screen = {id(m) for top in manim_scene.mobjects for m in top.get_family()}
@@ -146,6 +174,7 @@ def _geometry_renderer(tracer: _Tracer, camera: Any) -> Any:
         """Jumps every animation to its end and records boxes; draws nothing."""
 
         def play(self, scene: Any, *args: Any, **kwargs: Any) -> None:
+            tracer.timeline_starts()
             scene.compile_animation_data(*args, **kwargs)
             scene.begin_animations()
             for animation in scene.animations:
@@ -182,6 +211,7 @@ def _frame_renderer(tracer: _Tracer, camera: Any) -> Any:
             return np.ascontiguousarray(self.get_frame()[..., :3])
 
         def play(self, scene: Any, *args: Any, **kwargs: Any) -> None:
+            tracer.timeline_starts()
             super().play(scene, *args, **kwargs)
             tracer.end_step(scene, self.num_plays - 1)
             tracer.trace.step_frames.append(self.end_state(scene))
@@ -213,17 +243,30 @@ def trace_scene(
     fps: float = 10,
     media_dir: str | None = None,
     frame_boxes: bool = True,
+    preflight: Preflight | None = None,
 ) -> SceneTrace:
     """Play a checked scene and return what it put on screen; see the module docstring for the two modes.
 
     A scene without ``play`` or ``wait`` gives one frame whose step is -1. ``frame_boxes=False`` leaves
-    ``SceneTrace.frame_boxes`` empty dicts, for callers that want only the pictures.
+    ``SceneTrace.frame_boxes`` empty dicts, for callers that want only the pictures. ``preflight`` is called once,
+    before the first step, with the laid-out box of every leaf object (on screen or not); when it returns True,
+    the run stops there and the trace comes back empty with ``stopped`` set. A scene without steps is never
+    offered to it.
+
+    Examples
+    --------
+    >>> trace_scene(scene, mode="frames", preflight=lambda boxes: "s1" in boxes).stopped   # doctest: +SKIP
+    True
     """
     configure(fps, media_dir)
-    tracer = _Tracer(scene, frame_boxes=frame_boxes)
+    tracer = _Tracer(scene, frame_boxes=frame_boxes, preflight=preflight)
     camera = camera_factory(width, height, fps)
     renderer = _geometry_renderer(tracer, camera) if mode == "geometry" else _frame_renderer(tracer, camera)
-    run_scene(scene, renderer, wrap=tracer.watch)
+    try:
+        run_scene(scene, renderer, wrap=tracer.watch)
+    except SceneStopped:
+        assert tracer.trace.stopped, "only the preflight check stops a traced run"
+        return tracer.trace
     if mode == "frames":
         tracer.trace.frames = np.stack(tracer.frames)
     return tracer.trace

@@ -11,15 +11,23 @@ Each (level, workers) pair runs in a fresh Python process, which:
 1. imports Manim, so that the generator's forked workers inherit it as the CLI's would after its first clip;
 2. runs one untimed warm-up ``generate()`` of ``--warmup`` clips, which also fills the dataset's TeX cache
    (``OUT/.cache/tex``, kept between runs, so formulas are compiled once and not once per timed run);
-3. times ``--repeats`` full ``generate()`` calls into the same directory, deleting the shards and the index (but
-   not the cache) before each, and quotes the median clips/s and the median CPU time per clip (user + system
-   of the process and its workers; unlike clips/s it barely changes when other programs share the cores);
+3. times ``--repeats`` pairs of ``generate()`` calls into the same directory, a short one of ``--n-short`` clips
+   and a full one, deleting the shards and the index (but not the cache) before each. It quotes the medians of:
+   clips/s of the full run (start-up included), the CPU time per clip of the full run (user + system of the
+   process and its workers; unlike clips/s it barely changes when other programs share the cores), and the two
+   terms of ``seconds = start-up + clips / steady rate`` solved from each pair: the fixed cost of a call (loading
+   the curriculum, forking and warming the workers, closing the pool) and the rate once the workers run (only
+   where the full run has at least ten times the short run's clips, so that the short run's clips are a fair
+   sample of its cost);
 4. reports the peak resident memory of a rendering worker: the process's own ``VmHWM`` with 1 worker (it renders
    in-process), and the largest ``ru_maxrss`` of its reaped children with 2 workers (their peak includes the pages
    shared with the parent they were forked from).
 
-Clips are 64x36 with 16 frames, ``--n-simple`` (200) clips at levels 1 and 2 and ``--n-rich`` (60) at levels 3
-and 4. On-disk bytes per clip are the shard bytes divided by the clips.
+Clips are 64x36 with 16 frames, ``--n-simple`` (1000) clips at levels 1 and 2 and ``--n-rich`` (60) at levels 3
+and 4. A full run of simple clips lasts seconds, as a real ``data gen`` run does at steady state; with 200 clips
+(the earlier default) the start-up of two workers was a large share of a run of about one second, and the table
+measured mostly that. The start-up column keeps it in view. On-disk bytes per clip are the shard bytes divided
+by the clips.
 """
 
 from __future__ import annotations
@@ -101,6 +109,24 @@ def reset(out: Path) -> None:
         shard.unlink()
 
 
+def startup_model(short_n: int, short: list[float], n: int, full: list[float]) -> dict[str, float | None]:
+    """Medians of the steady rate and the start-up that solve ``seconds = start-up + clips / rate`` for each pair.
+
+    The solution takes the short run's clips to cost what the full run's clips cost on average, which only holds
+    when the full run is much longer (clips differ in cost by several times), so it is None below ten times the
+    short run's clips, and where no pair gives a rate.
+    """
+    rates, startups = [], []
+    for brief, whole in zip(short, full, strict=True):
+        if n >= 10 * short_n and whole > brief:
+            rate = (n - short_n) / (whole - brief)
+            rates.append(rate)
+            startups.append(brief - short_n / rate)
+    if not rates:
+        return {"steady_clips_per_s": None, "startup_s": None}
+    return {"steady_clips_per_s": statistics.median(rates), "startup_s": statistics.median(startups)}
+
+
 def child(spec: dict[str, Any]) -> dict[str, Any]:
     """One (level, workers) measurement, run in its own process (see the module docstring)."""
     import manim  # noqa: F401  (imported before forking, as explained above)
@@ -111,14 +137,26 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
 
         def run(clips: int) -> tuple[float, float]:
             reset(out)
-            request = GenerateRequest(out=out, level=level, n=clips, seed=int(spec["seed"]), width=WIDTH,
-                                      height=HEIGHT, length=LENGTH, workers=workers)
+            request = GenerateRequest(
+                out=out,
+                level=level,
+                n=clips,
+                seed=int(spec["seed"]),
+                width=WIDTH,
+                height=HEIGHT,
+                length=LENGTH,
+                workers=workers,
+            )
             start, cpu = time.perf_counter(), cpu_seconds()
             generate(request, progress=False)
             return time.perf_counter() - start, cpu_seconds() - cpu
 
         warmup_s = run(int(spec["warmup"]))[0]
-        timed = [run(n) for _ in range(int(spec["repeats"]))]
+        short_n = int(spec["short"])
+        short, timed = [], []
+        for _ in range(int(spec["repeats"])):
+            short.append(run(short_n)[0])
+            timed.append(run(n))
         runs = [seconds for seconds, _ in timed]
         shard_bytes = sum(path.stat().st_size for path in out.glob("shard-*.tar"))
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -128,8 +166,11 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         "clips": n,
         "warmup_clips": int(spec["warmup"]),
         "warmup_s": warmup_s,
+        "short_clips": short_n,
+        "short_runs_s": short,
         "runs_s": runs,
         "clips_per_s": statistics.median(n / seconds for seconds in runs),
+        **startup_model(short_n, short, n, runs),
         "cpu_ms_per_clip": statistics.median(1000 * cpu / n for _, cpu in timed),
         "worker_peak_rss_mb": vm_hwm_mb() if workers == 1 else children_mb,
         "parent_peak_rss_mb": vm_hwm_mb(),
@@ -156,10 +197,14 @@ def markdown(results: dict[str, Any]) -> str:
     rows = []
     for row in results["runs"]:
         runs = ", ".join(f"{seconds:.2f}" for seconds in row["runs_s"])
+        steady = "n/a" if row["steady_clips_per_s"] is None else f"{row['steady_clips_per_s']:.1f}"
+        startup = "n/a" if row["startup_s"] is None else f"{1000 * row['startup_s']:.0f}"
+        ceiling = 1000 * min(row["workers"], machine["cpus_usable"]) / row["cpu_ms_per_clip"]
         rows.append(
             f"| L{row['level']} | {row['workers']} | {row['clips']} | {row['clips_per_s']:.1f} | "
-            f"{row['cpu_ms_per_clip']:.0f} | {runs} | "
-            f"{row['worker_peak_rss_mb']:.0f} | {row['bytes_per_clip'] / 1024:.1f} | {row['load_average_1min']:.1f} |"
+            f"{steady} | {startup} | {row['cpu_ms_per_clip']:.1f} | {ceiling:.0f} | "
+            f"{runs} | {row['worker_peak_rss_mb']:.0f} | {row['bytes_per_clip'] / 1024:.1f} | "
+            f"{row['load_average_1min']:.1f} |"
         )
     speedups = []
     for level in settings["levels"]:
@@ -177,18 +222,26 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Clips of {settings['length']} frames at {settings['width']}x{settings['height']}, seed {settings['seed']}. "
         f"Each row is a fresh process: one untimed warm-up of {settings['warmup']} clips, then the median of "
-        f"{settings['repeats']} timed `generate()` runs (worker start-up and shard writing included).",
+        f"{settings['repeats']} timed `generate()` runs (worker start-up and shard writing included), each after a "
+        f"short run of {settings['n_short']} clips.",
         "",
-        "| level | workers | clips | clips/s (median) | CPU ms/clip | runs (s) | peak RSS per worker (MiB) | KiB/clip "
-        "| load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| level | workers | clips | clips/s (median) | steady clips/s | start-up (ms) | CPU ms/clip "
+        "| CPU ceiling (clips/s) | runs (s) | peak RSS per worker (MiB) | KiB/clip | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
         "",
         f"Speed-up of 2 workers over 1: {', '.join(speedups) or 'n/a'}.",
         "",
+        "*clips/s* is whole runs, start-up included. *steady clips/s* and *start-up* solve "
+        "`seconds = start-up + clips / steady rate` from each pair of a short and a full run: start-up is the fixed "
+        "cost of one `generate()` call beyond its clips (loading the curriculum, forking the workers, warming their "
+        "caches, closing the pool). Both are noisier than the full-run figures, and n/a where the full run has fewer "
+        "than ten times the short run's clips (the short run's clips are then not a fair sample of the full run's). "
         "Peak RSS with 2 workers is the largest forked child's, which counts the pages it shares with its parent. "
         "*CPU ms/clip* is user + system time of the generating process and its workers, all processes "
-        "together. *load* is the machine's 1-minute load average when the row finished: above the CPU count, "
+        "together. *CPU ceiling* is what that CPU time allows when the row's workers have the cores to themselves "
+        "(1000 x min(workers, usable CPUs) / CPU ms per clip): an estimate, not a measurement. "
+        "*load* is the machine's 1-minute load average when the row finished: above the CPU count, "
         "other processes were competing for the cores, and clips/s is lower than the machine can do alone "
         "(CPU ms/clip is much less affected).",
         "",
@@ -199,20 +252,25 @@ def markdown(results: dict[str, Any]) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=REPO / "experiments" / "results" / "bench_data",
-                        help="output path without suffix; writes <out>.json and <out>.md")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPO / "experiments" / "results" / "bench_data",
+        help="output path without suffix; writes <out>.json and <out>.md",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per row (median reported)")
     parser.add_argument("--warmup", type=int, default=16, help="clips of the untimed warm-up run")
-    parser.add_argument("--n-simple", type=int, default=200, help="clips per run at levels 1 and 2")
+    parser.add_argument("--n-simple", type=int, default=1000, help="clips per run at levels 1 and 2")
     parser.add_argument("--n-rich", type=int, default=60, help="clips per run at levels 3 and 4")
+    parser.add_argument("--n-short", type=int, default=16, help="clips of the short run that measures start-up")
     parser.add_argument("--levels", default="1,2,3,4", help="comma-separated levels")
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if min(args.repeats, args.warmup, args.n_simple, args.n_rich) < 1:
-        parser.error("--repeats, --warmup, --n-simple and --n-rich must be at least 1")
+    if min(args.repeats, args.warmup, args.n_simple, args.n_rich, args.n_short) < 1:
+        parser.error("--repeats, --warmup, --n-simple, --n-rich and --n-short must be at least 1")
     return args
 
 
@@ -229,22 +287,41 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {
         "machine": machine_info(),
         "settings": {
-            "command": command.strip(), "repeats": args.repeats, "warmup": args.warmup, "levels": levels,
-            "workers": workers, "n_simple": args.n_simple, "n_rich": args.n_rich, "seed": args.seed,
-            "width": WIDTH, "height": HEIGHT, "length": LENGTH,
-        },  # fmt: skip
+            "command": command.strip(),
+            "repeats": args.repeats,
+            "warmup": args.warmup,
+            "levels": levels,
+            "workers": workers,
+            "n_simple": args.n_simple,
+            "n_rich": args.n_rich,
+            "n_short": args.n_short,
+            "seed": args.seed,
+            "width": WIDTH,
+            "height": HEIGHT,
+            "length": LENGTH,
+        },
         "runs": [],
     }
     for level in levels:
         for count in workers:
             n = args.n_simple if level <= 2 else args.n_rich
             log(f"L{level}, {count} worker(s): {args.repeats} x {n} clips")
-            spec = {"level": level, "workers": count, "n": n, "repeats": args.repeats, "warmup": args.warmup,
-                    "seed": args.seed}
+            short = max(1, min(args.n_short, n - 1))
+            spec = {
+                "level": level,
+                "workers": count,
+                "n": n,
+                "repeats": args.repeats,
+                "warmup": args.warmup,
+                "short": short,
+                "seed": args.seed,
+            }
             row = measure(spec)
             results["runs"].append(row)
-            log(f"  {row['clips_per_s']:.1f} clips/s, worker peak {row['worker_peak_rss_mb']:.0f} MiB, "
-                f"{row['bytes_per_clip'] / 1024:.1f} KiB/clip")
+            log(
+                f"  {row['clips_per_s']:.1f} clips/s, {row['cpu_ms_per_clip']:.1f} CPU ms/clip, "
+                f"worker peak {row['worker_peak_rss_mb']:.0f} MiB, load {row['load_average_1min']:.1f}"
+            )
     json_path, md_path = write_results(args.out, results, markdown(results))
     log(f"wrote {json_path} and {md_path}")
     return results

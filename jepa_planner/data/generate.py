@@ -7,8 +7,10 @@ run resumes where it stopped. MathTex formulas are compiled once, before the wor
 the workers only read.
 
 The parent renders the first clip itself before it forks the workers. They inherit its warm state (the sampler,
-Manim's lazily built modules and caches) instead of each spending about 100 ms building its own, which is most of
-what a short run with two workers paid for starting them.
+Manim's lazily built modules and caches) instead of each spending about 50 ms of CPU to build the sampler and warm
+up on its first clip. The workers are a ``ProcessPoolExecutor`` rather than a ``multiprocessing.Pool``: the Pool's
+worker-handler thread also waits on the result pipe, and spins while a result of ~150 KB is still being read from
+it, which cost the parent about 0.4 ms of CPU per clip.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import multiprocessing
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,8 +166,12 @@ def _samples(
         return
     yield _render(indices[0])
     context = multiprocessing.get_context("fork")
-    with context.Pool(request.workers, _init_media) as pool:
-        yield from pool.imap(_render, indices[1:], chunksize=4)
+    workers = ProcessPoolExecutor(request.workers, mp_context=context, initializer=_init_media)
+    try:
+        yield from workers.map(_render, indices[1:], chunksize=4)
+    finally:
+        # After an error here, drop the clips not yet started rather than render them all first.
+        workers.shutdown(cancel_futures=True)
 
 
 def generate(request: GenerateRequest, *, progress: bool = True) -> dict[str, Any]:

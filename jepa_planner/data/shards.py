@@ -87,7 +87,6 @@ class EncodedSample:
     bytes (unpickling a ``Clip`` with its scene graph cost about as much as writing it).
     """
 
-    index: int
     members: tuple[tuple[str, bytes], ...]
 
 
@@ -96,7 +95,7 @@ def encode_sample(clip: Clip) -> EncodedSample:
     key = f"{clip.index:08d}"
     members = [(f"{key}.{name}.npy", _npy(getattr(clip, name))) for name in ARRAYS]
     meta = json.dumps(clip_metadata(clip), sort_keys=True, separators=(",", ":")).encode()
-    return EncodedSample(clip.index, (*members, (f"{key}.json", meta)))
+    return EncodedSample((*members, (f"{key}.json", meta)))
 
 
 class _HashingWriter(io.RawIOBase):

@@ -8,8 +8,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from jepa_planner.data.shards import read_index, read_shard
+import pytest
+
+from jepa_planner.data.clips import Clip, render_clip
+from jepa_planner.data.sampler import SceneSampler
+from jepa_planner.data.shards import read_index, read_shard, shard_name
 from tests.jepa_planner.data.datasets import L2_REQUEST, make_dataset
 
 REPO = Path(__file__).resolve().parents[3]
@@ -59,3 +64,19 @@ def test_a_killed_run_resumes_to_the_same_shards(tmp_path: Path) -> None:
     assert len(shard_bytes(out)) == 10
     assert shard_bytes(out) == shard_bytes(reference)
     assert read_index(out) == read_index(reference)
+
+
+def test_a_failing_clip_stops_a_parallel_run_and_keeps_the_shards_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(sampler: SceneSampler, *, index: int, **kwargs: Any) -> Clip:
+        if index == 13:
+            raise RuntimeError("clip 13 failed")
+        return render_clip(sampler, index=index, **kwargs)
+
+    monkeypatch.setattr("jepa_planner.data.generate.render_clip", failing)  # the forked workers inherit it
+    out = tmp_path / "failing"
+    with pytest.raises(RuntimeError, match="clip 13 failed"):
+        make_dataset(out, workers=2, level=1, n=64, shard_size=4, seed=0)
+    assert sorted(path.name for path in out.glob("shard-*.tar")) == [shard_name(i) for i in range(3)]
+    assert sorted(read_index(out)["shards"]) == [shard_name(i) for i in range(3)]
