@@ -1,13 +1,19 @@
-"""The planner's weights: encoder, scene decoder and action-conditioned predictor in one safetensors file.
+"""The planner's weights: encoders, scene decoder and action-conditioned predictor in one safetensors file.
 
-A planner file holds tensors under ``encoder.``, ``decoder.`` and (optionally) ``predictor.``, stored as float16
-to keep the shipped default small, and its architecture as JSON in the safetensors metadata (``config``), with
-``format`` set to ``FORMAT``. ``load_planner()`` with no path loads the default shipped inside the package
-(``jepa_planner/weights/default.safetensors``, described by ``MODEL_CARD.md`` beside it).
+A planner has two roles for an encoder. The decoder reads the tokens of ``encoder``, which a decoder run may
+have fine-tuned. The world model (the action-conditioned predictor, and the JEPA energy that ranks candidates)
+works in the latent space of ``world_encoder``, the frozen JEPA encoder the predictor was trained on. When the
+two are the same weights, the file stores them once.
+
+A planner file holds tensors under ``encoder.``, ``decoder.`` and optionally ``jepa_encoder.`` (the separate
+world-model encoder) and ``predictor.``, stored as float16 to keep the shipped default small. Its architecture
+is JSON in the safetensors metadata (``config``), with ``format`` set to ``FORMAT``. ``load_planner()`` with
+no path loads the default shipped inside the package (``jepa_planner/weights/default.safetensors``, described by
+``MODEL_CARD.md`` beside it).
 
 ``export_planner`` builds such a file from training runs: the ``weights.safetensors`` of a decoder run
 (``DecoderTraining``: encoder and decoder) and, optionally, of an action-conditioned run
-(``ActionConditionedTraining``: encoder and predictor), whose encoders must be the same.
+(``ActionConditionedTraining``: its frozen encoder and the predictor).
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ class PlannerConfig:
     max_tokens: int = 160
     max_steps: int = 8
     predictor: dict[str, int] | None = field(default=None)
+    world_encoder: bool = False
 
     @classmethod
     def from_json(cls, text: str, path: str) -> PlannerConfig:
@@ -78,7 +85,18 @@ class Planner(nn.Module):
             if config.predictor is not None
             else None
         )
+        self.jepa_encoder = (
+            VideoViT(frames=config.frames, height=config.height, width=config.width, tubelet=config.tubelet,
+                     preset=config.preset)
+            if config.world_encoder
+            else None
+        )
         self.eval()
+
+    @property
+    def world_encoder(self) -> VideoViT:
+        """The encoder of the world model's latent space (the decoder's own when no separate one is stored)."""
+        return self.jepa_encoder if self.jepa_encoder is not None else self.encoder
 
     @property
     def size(self) -> tuple[int, int]:
@@ -183,16 +201,17 @@ def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = N
     parts = {"encoder.": _part(state, "encoder."), "decoder.": _part(state, "decoder.")}
     if predictor_run is not None:
         action_state, action_hparams = _run_weights(predictor_run)
-        encoder = _part(action_state, "encoder.")
-        same = encoder.keys() == parts["encoder."].keys() and all(
-            torch.equal(encoder[k], parts["encoder."][k]) for k in encoder
-        )
-        if not same:
-            raise CheckpointError("the predictor run used another encoder than the decoder run",
-                                  filename=str(predictor_run), hint="train both on the same JEPA weights")
+        world = _part(action_state, "encoder.")
+        if world.keys() != parts["encoder."].keys() or any(w.shape != parts["encoder."][k].shape
+                                                          for k, w in world.items()):
+            raise CheckpointError("the predictor run's encoder has another architecture than the decoder run's",
+                                  filename=str(predictor_run), hint="train both from the same JEPA config")
+        separate = not all(torch.equal(w, parts["encoder."][k]) for k, w in world.items())
         predictor = {k: int(action_hparams[k]) for k in ("pred_dim", "depth", "heads") if k in action_hparams}
-        config = PlannerConfig(**{**asdict(config), "predictor": predictor})
+        config = PlannerConfig(**{**asdict(config), "predictor": predictor, "world_encoder": separate})
         parts["predictor."] = _part(action_state, "predictor.")
+        if separate:  # the decoder fine-tuned its encoder; the world model keeps the frozen JEPA one
+            parts["jepa_encoder."] = world
     planner = Planner(config)
     _load_state(planner, {p + k: v for p, part in parts.items() for k, v in part.items()}, str(decoder_run))
     return planner

@@ -168,8 +168,9 @@ def _as_clip(frames: np.ndarray) -> torch.Tensor:
 
 
 def _latents(planner: Planner, frames: np.ndarray) -> torch.Tensor:
+    """Layer-normed world-model tokens of a clip, the space the JEPA energy is measured in."""
     with torch.no_grad():
-        tokens = planner.encoder(_as_clip(frames))
+        tokens = planner.world_encoder(_as_clip(frames))
     return F.layer_norm(tokens, tokens.shape[-1:])
 
 
@@ -314,7 +315,7 @@ def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:
     scene = ir.Scene(name=spec.name, objects=objects, relations=relations, timeline=())
     starts = (0.0, *times) if times else tuple(float(i) for i in range(len(stills) + 1))
     run_times = [round(min(max(b - a, 0.1), 10.0), 2) for a, b in zip(starts, starts[1:], strict=False)]
-    steps = search_steps(planner.encoder, planner.predictor, scene, decoded, stills, run_times, beam=spec.beam)
+    steps = search_steps(planner.world_encoder, planner.predictor, scene, decoded, stills, run_times, beam=spec.beam)
     timeline = tuple(ir.Play(animations=(s.animation,), run_time=rt) for s, rt in zip(steps, run_times, strict=False))
     scene = _fit_duration(_checked(scene.model_copy(update={"timeline": timeline or (ir.Wait(duration=1.0),)})),
                           spec.duration)

@@ -159,3 +159,34 @@ def test_cli_errors_exit_one_without_traceback(
     assert main(["plan", "x.gif", "-o", str(tmp_path / "s.mscene"), "--objects", "Unicorn"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "no such planner file" in err and "cannot decode" in err
+
+
+def _run_weights(system: torch.nn.Module, path: Path) -> Path:
+    """A run's weights.safetensors, with the metadata ``ExportWeights`` writes."""
+    from jepa_planner.systems.export import save_weights
+
+    hparams = json.dumps(dict(system.hparams), default=str)  # type: ignore[arg-type]
+    return save_weights(system, path, {"system": type(system).__name__, "hparams": hparams})
+
+
+def test_export_keeps_the_frozen_world_encoder_apart_from_a_fine_tuned_one(tmp_path: Path) -> None:
+    from jepa_planner.planning.model import export_planner
+    from jepa_planner.systems.action import ActionConditionedTraining
+    from jepa_planner.systems.decoder import DecoderTraining
+    from jepa_planner.systems.jepa import JEPAPretraining
+
+    jepa = _run_weights(JEPAPretraining(), tmp_path / "jepa.safetensors")
+    decoder = DecoderTraining(encoder_weights=str(jepa), decoder_width=32, decoder_depth=1)
+    action = ActionConditionedTraining(encoder_weights=str(jepa), pred_dim=32, depth=1, heads=2)
+    same = export_planner(_run_weights(decoder, tmp_path / "d.safetensors"),
+                          _run_weights(action, tmp_path / "a.safetensors"))
+    assert not same.config.world_encoder and same.world_encoder is same.encoder
+    with torch.no_grad():
+        next(decoder.encoder.parameters()).add_(1.0)  # as fine-tuning would
+    apart = export_planner(_run_weights(decoder, tmp_path / "d2.safetensors"), tmp_path / "a.safetensors")
+    assert apart.config.world_encoder and apart.world_encoder is not apart.encoder
+    reloaded = load_planner(save_planner(apart, tmp_path / "planner.safetensors"))
+    first = next(reloaded.world_encoder.parameters())
+    assert torch.allclose(first, next(action.encoder.parameters()).half().float())
+    with pytest.raises(CheckpointError, match="not a decoder run"):
+        export_planner(tmp_path / "a.safetensors")
