@@ -237,14 +237,8 @@ def plan(spec: Spec | dict[str, Any], *, planner: Planner | str | Path | None = 
     spec = spec if isinstance(spec, Spec) else Spec.model_validate(spec)
     if not isinstance(planner, Planner):
         planner = _cached_planner(None if planner is None else str(planner))
-    torch.set_grad_enabled(False)
-    try:
-        if spec.clip is not None:
-            result = _plan_clip(planner, spec, spec.clip)
-        else:
-            result = _plan_keyframes(planner, spec)
-    finally:
-        torch.set_grad_enabled(True)
+    with torch.no_grad():
+        result = _plan_clip(planner, spec, spec.clip) if spec.clip is not None else _plan_keyframes(planner, spec)
     return replace(result, size=spec.resolution or planner.size)
 
 
