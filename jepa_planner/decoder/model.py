@@ -1,10 +1,19 @@
 """The scene decoder: JEPA tokens in, an object set and a timeline out.
 
-- **Object-set head** (DETR style): ``slots`` learned queries cross-attend to the clip's tokens. Each query
-  predicts a kind (or "no object"), a colour, a fill, a box (centre and size) and the time the object appears.
+- **Object-set head** (two-stage DETR style): a per-token *objectness* score proposes the ``slots`` tokens most
+  likely to hold an object; each proposal, plus a learned slot embedding, becomes a query that cross-attends to
+  the clip's tokens and predicts a kind (or "no object"), a colour, a fill, a box (centre and size) and the
+  time the object appears. Plain learned queries (DETR) had to learn to find a 2-pixel object among 192 tokens
+  by attention alone and barely learned kinds or colours on this CPU's budget; starting each query at a
+  proposed token makes those local.
 - **Step decoder**: a causal transformer that writes the timeline as grammar tokens (``decoder.timeline``). It
   reads the clip's tokens and the object queries. Its output scores the vocabulary's words, and it points at
   object slots by attention over the queries, so references can only name decoded objects.
+
+With ``pixels`` set to the encoder's tubelet, a *pixel pathway* adds a learned embedding of each tubelet's raw
+pixels to the encoder token at the same place before the heads read them. Colour and outline at 64x36 are a few
+pixels of one token, and without the pathway the heads learned them very slowly (see
+``jepa_planner.systems.decoder``); with it, the encoder supplies context and motion and the pathway the detail.
 
 Both are plain ``nn.Module`` code; training lives in ``jepa_planner.systems.decoder``, constrained decoding in
 ``jepa_planner.decoder.decode``.
@@ -17,6 +26,7 @@ from __future__ import annotations
 from typing import Final
 
 import torch
+from einops import rearrange
 from torch import nn
 
 from jepa_planner.decoder.timeline import PALETTE, Vocabulary
@@ -46,19 +56,41 @@ class SceneDecoder(nn.Module):
         The decoder transformers' width, layers (each head has ``depth``) and attention heads.
     max_tokens
         The longest timeline, in tokens.
+    pixels
+        The encoder's tubelet, to add the pixel pathway; None leaves it out.
     """
 
     def __init__(
-        self, *, dim: int, slots: int = 6, width: int = 128, depth: int = 2, heads: int = 4, max_tokens: int = 192
+        self,
+        *,
+        dim: int,
+        slots: int = 6,
+        width: int = 128,
+        depth: int = 2,
+        heads: int = 4,
+        max_tokens: int = 192,
+        pixels: tuple[int, int, int] | None = None,
     ) -> None:
         super().__init__()
+        self.pixel_embed = (
+            nn.Sequential(  # each tubelet's pixels, then a 3x3 look at the neighbours (a hollow shape's centre is dark)
+                nn.Conv3d(3, width, kernel_size=pixels, stride=pixels),
+                nn.GELU(),
+                nn.Conv3d(width, width, kernel_size=(1, 3, 3), padding=(0, 1, 1)),
+            )
+            if pixels is not None
+            else None
+        )
         self.vocab = Vocabulary.build(pointers=slots)
         self.slots = slots
         self.max_tokens = max_tokens
         self.memory = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, width))
+        self.memory_norm = nn.LayerNorm(width)
         self.queries = nn.Parameter(torch.randn(slots, width) * 0.02)
+        self.objectness = nn.Linear(width, 1)
         layer = nn.TransformerDecoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True, norm_first=True)
         self.object_decoder = nn.TransformerDecoder(layer, depth)
+        self.object_norm = nn.LayerNorm(width)  # pre-norm layers leave the residual stream unnormalised
         self.kind = nn.Linear(width, len(KINDS) + 1)
         self.color = nn.Linear(width, len(COLORS))
         self.fill = nn.Linear(width, len(FILLS))
@@ -81,15 +113,32 @@ class SceneDecoder(nn.Module):
         """The id of the start token fed before the first timeline token."""
         return self.vocab.words
 
-    def objects(self, tokens: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """``[B, N, D]`` clip tokens → memory ``[B, N, W]`` and the per-slot predictions (query states under
-        ``"state"`` ``[B, K, W]``; ``kind`` ``[B, K, C+1]``, ``color``, ``fill`` logits; ``box`` ``[B, K, 4]``;
-        ``appear`` ``[B, K]``)."""
+    def objects(
+        self, tokens: torch.Tensor, video: torch.Tensor | None = None, proposals: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """``[B, N, D]`` clip tokens (and, with the pixel pathway, the clip ``[B, T, 3, H, W]`` in [0, 1]) →
+        memory ``[B, N, W]`` and the per-slot predictions (query states under ``"state"`` ``[B, K, W]``; ``kind``
+        ``[B, K, C+1]``, ``color``, ``fill`` logits; ``box`` ``[B, K, 4]``; ``appear`` ``[B, K]``; the token
+        scores ``objectness`` ``[B, N]`` and the ``proposals`` ``[B, K]`` the queries started from).
+
+        ``proposals`` (token indices) replaces the top-scoring tokens, as training does with the true ones.
+        """
         memory = self.memory(tokens)
-        queries = self.queries.expand(tokens.shape[0], -1, -1)
-        state = self.object_decoder(queries, memory)  # [B, K, W]
+        if self.pixel_embed is not None:
+            if video is None:
+                raise ValueError("this decoder has a pixel pathway: pass the clip as well as its tokens")
+            pixels = self.pixel_embed(rearrange(video * 2.0 - 1.0, "b t c h w -> b c t h w"))
+            memory = memory + rearrange(pixels, "b w t h x -> b (t h x) w")
+        memory = self.memory_norm(memory)
+        objectness = self.objectness(memory).squeeze(-1)  # [B, N]
+        if proposals is None:
+            proposals = objectness.topk(min(self.slots, objectness.shape[1]), dim=1).indices  # [B, K]
+        picked = torch.gather(memory, 1, proposals[..., None].expand(-1, -1, memory.shape[-1]))
+        state = self.object_norm(self.object_decoder(picked + self.queries[: proposals.shape[1]], memory))
         box = self.box(state)
         return memory, {
+            "objectness": objectness,
+            "proposals": proposals,
             "state": state,
             "kind": self.kind(state),
             "color": self.color(state),

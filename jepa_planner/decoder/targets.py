@@ -26,7 +26,8 @@ IGNORE = -100
 @dataclass(frozen=True)
 class SceneTargets:
     """One scene's targets: ``kind``, ``color``, ``fill`` ``[M]`` int64 (``IGNORE``: unknown), ``box`` ``[M, 4]``
-    and ``appear`` ``[M]`` float32, and ``tokens`` (vocabulary ids, pointers in object order)."""
+    and ``appear`` ``[M]`` float32, ``settled`` ``[M]`` int64 (the frame the box is from), and ``tokens``
+    (vocabulary ids, pointers in object order)."""
 
     kind: torch.Tensor
     color: torch.Tensor
@@ -34,6 +35,7 @@ class SceneTargets:
     box: torch.Tensor
     appear: torch.Tensor
     tokens: list[int]
+    settled: torch.Tensor
 
 
 def box_features(box: Sequence[float]) -> tuple[float, float, float, float]:
@@ -72,7 +74,7 @@ def scene_targets(
         shown = np.flatnonzero(visible[:, column])
         if objects[name].kind in KINDS and len(shown) and len(kept) < vocab.pointers:
             kept.append((name, objects[name], column))
-    kind, color, fill, box, appear = [], [], [], [], []
+    kind, color, fill, box, appear, settled_frames = [], [], [], [], [], []
     frames = len(visible)
     for _, obj, column in kept:
         first = int(np.flatnonzero(visible[:, column])[0])
@@ -82,6 +84,7 @@ def scene_targets(
         fill.append(FILLS.index(opacity) if opacity in FILLS else IGNORE)
         settled = _settled_frame(visible[:, column], active_step, first)
         box.append(box_features(boxes[settled, column].tolist()))
+        settled_frames.append(settled)
         appear.append(first / max(frames - 1, 1))
     # Steps on anything else (a group, an axes) cannot be said, and encode_timeline leaves them out.
     slots = {name: i for i, (name, _, _) in enumerate(kept)}
@@ -94,7 +97,18 @@ def scene_targets(
         box=torch.tensor(box, dtype=torch.float32).reshape(-1, 4),
         appear=torch.tensor(appear, dtype=torch.float32),
         tokens=tokens,
+        settled=torch.tensor(settled_frames, dtype=torch.long),
     )
+
+
+def object_tokens(target: SceneTargets, grid: tuple[int, int, int], frames: int) -> torch.Tensor:
+    """``[M]`` index (raster order over the ``(T', H', W')`` token grid) of the token holding each object's box
+    centre in the frame its box is from: what the objectness score should find."""
+    slots, rows, cols = grid
+    x = ((target.box[:, 0] + 1.0) / 2.0 * cols).long().clamp(0, cols - 1)  # the centre is in half-frame units
+    y = ((1.0 - target.box[:, 1]) / 2.0 * rows).long().clamp(0, rows - 1)  # rows count down from the top
+    t = (target.settled * slots // frames).clamp(0, slots - 1)
+    return (t * rows + y) * cols + x
 
 
 def batch_targets(batch: dict[str, object], vocab: Vocabulary, *, max_steps: int = 8) -> list[SceneTargets]:
