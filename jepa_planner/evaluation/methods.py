@@ -107,8 +107,8 @@ class UnconstrainedMethod:
 
     def predict(self, frames: np.ndarray, *, name: str) -> str:
         with torch.no_grad():
-            tokens = self.planner.encoder(as_clip(fitted(self.planner, frames)))  # [1, N, D]
-            memory, predicted = self.planner.decoder.objects(tokens)
+            clip = as_clip(fitted(self.planner, frames))
+            memory, predicted = self.planner.decoder.objects(self.planner.encoder(clip), clip)  # [1, N, D]
             decoded = decode_scene(
                 self.planner.decoder, memory, predicted, name=name, max_steps=self.planner.config.max_steps,
                 grammar_mask=False, semantic_mask=False,

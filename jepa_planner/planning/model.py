@@ -55,6 +55,7 @@ class PlannerConfig:
     max_steps: int = 8
     predictor: dict[str, int] | None = field(default=None)
     world_encoder: bool = False
+    pixel_pathway: bool = False
 
     @classmethod
     def from_json(cls, text: str, path: str) -> PlannerConfig:
@@ -78,7 +79,7 @@ class Planner(nn.Module):
         )
         self.decoder = SceneDecoder(
             dim=self.encoder.dim, slots=config.slots, width=config.decoder_width, depth=config.decoder_depth,
-            max_tokens=config.max_tokens,
+            max_tokens=config.max_tokens, pixels=config.tubelet if config.pixel_pathway else None,
         )
         self.predictor = (
             ActionConditionedPredictor(dim=self.encoder.dim, grid=self.encoder.grid, **config.predictor)
@@ -194,6 +195,7 @@ def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = N
     config = PlannerConfig(
         **geometry,
         max_steps=int(hparams.get("timeline_steps", 8)),
+        pixel_pathway=bool(hparams.get("pixel_pathway", False)),
         slots=int(state["decoder.queries"].shape[0]),
         decoder_width=int(state["decoder.queries"].shape[1]),
         decoder_depth=int(hparams.get("decoder_depth", 2)),

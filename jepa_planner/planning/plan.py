@@ -248,7 +248,8 @@ def _plan_clip(planner: Planner, spec: Spec, clip: FrameSource) -> SceneGraph:
     if not frames.any():
         notes.append("the clip is blank (all background)")
     target = _latents(planner, frames)
-    memory, predicted = planner.decoder.objects(planner.encoder(_as_clip(frames)))
+    clip_tensor = _as_clip(frames)
+    memory, predicted = planner.decoder.objects(planner.encoder(clip_tensor), clip_tensor)
     predicted = _kind_limited(predicted, spec.objects)
     max_objects = len(spec.objects) if spec.objects else None
     generator = torch.Generator().manual_seed(spec.seed)
@@ -296,7 +297,8 @@ def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:
     # The objects: decoded from a clip that shows the empty canvas, then each keyframe in turn.
     storyboard = np.concatenate([np.zeros_like(stills[:1]), stills])
     clip = storyboard[resample_indices(len(storyboard), config.frames)]
-    memory, predicted = planner.decoder.objects(planner.encoder(_as_clip(clip)))
+    clip_tensor = _as_clip(clip)
+    memory, predicted = planner.decoder.objects(planner.encoder(clip_tensor), clip_tensor)
     predicted = _kind_limited(predicted, spec.objects)
     decoded = pick_objects(predicted, 0, max_objects=len(spec.objects) if spec.objects else None)
     texts, formulas = list(spec.texts), list(spec.formulas)

@@ -60,7 +60,7 @@ def test_matching_is_a_permutation() -> None:
 
     target = SceneTargets(
         kind=torch.tensor([0, 3]), color=torch.tensor([1, -100]), fill=torch.tensor([0, 1]),
-        box=torch.rand(2, 4), appear=torch.rand(2), tokens=[],
+        box=torch.rand(2, 4), appear=torch.rand(2), tokens=[], settled=torch.tensor([3, 9]),
     )
     slots = match(predicted, target, 0)
     assert len(set(slots.tolist())) == 2 and all(0 <= s < 5 for s in slots.tolist())
@@ -120,3 +120,31 @@ def test_decoder_weights_round_trip(tmp_path: Path) -> None:
     load_weights(other, tmp_path / "w.safetensors")
     for (name, a), (_, b) in zip(system.state_dict().items(), other.state_dict().items(), strict=True):
         assert torch.equal(a, b), name
+
+
+def test_objectness_targets_point_at_the_token_of_each_object(labelled_batch: dict[str, object]) -> None:
+    from jepa_planner.decoder.targets import object_tokens
+
+    decoder = SceneDecoder(dim=128)
+    grid, frames = (4, 6, 8), 16
+    boxes = labelled_batch["boxes"]
+    assert isinstance(boxes, torch.Tensor)
+    for i, target in enumerate(batch_targets(labelled_batch, decoder.vocab)):
+        found = object_tokens(target, grid, frames)
+        assert found.shape == target.kind.shape and found.max() < 4 * 6 * 8
+        slot, rest = found // 48, found % 48
+        row, col = rest // 8, rest % 8
+        for m in range(len(found)):
+            left, bottom, right, top = boxes[i, int(target.settled[m]), m].tolist()
+            x, y = (left + right) / 2, (bottom + top) / 2  # Manim units: 64 px span 14.22 units, 36 px 8
+            assert int((x + 64 / 9) / (128 / 9) * 8) == int(col[m])
+            assert int((4 - y) / 8 * 6) == int(row[m])
+            assert int(slot[m]) == int(target.settled[m]) // 4
+
+
+def test_the_pixel_pathway_needs_the_clip() -> None:
+    decoder = SceneDecoder(dim=32, slots=3, width=32, depth=1, heads=2, pixels=(4, 6, 8))
+    with pytest.raises(ValueError, match="pass the clip"):
+        decoder.objects(torch.randn(1, 192, 32))
+    memory, predicted = decoder.objects(torch.randn(1, 192, 32), torch.rand(1, 16, 3, 36, 64))
+    assert memory.shape == (1, 192, 32) and predicted["proposals"].shape == (1, 3)

@@ -110,7 +110,8 @@ def test_raw_text_is_what_decode_scene_parsed() -> None:
     for seed in range(2):
         frames = np.random.default_rng(seed).integers(0, 256, (16, 36, 64, 3), dtype=np.uint8)
         with torch.no_grad():
-            memory, predicted = planner.decoder.objects(planner.encoder(as_clip(frames)))
+            clip = as_clip(frames)
+            memory, predicted = planner.decoder.objects(planner.encoder(clip), clip)
             decoded = decode_scene(planner.decoder, memory, predicted, name="Same", max_steps=3)
         assert not decoded.repaired
         assert to_text(parse(raw_text(planner.decoder, decoded, name="Same"))) == to_text(decoded.scene)

@@ -27,7 +27,8 @@ PREDICTOR = {"pred_dim": 32, "depth": 1, "heads": 2}
 @pytest.fixture(scope="module")
 def planner_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch.manual_seed(0)
-    planner = Planner(PlannerConfig(decoder_width=32, decoder_depth=1, max_tokens=64, predictor=PREDICTOR))
+    config = PlannerConfig(decoder_width=32, decoder_depth=1, max_tokens=64, predictor=PREDICTOR, pixel_pathway=True)
+    planner = Planner(config)
     return save_planner(planner, tmp_path_factory.mktemp("planner") / "planner.safetensors", card="# test\n")
 
 
