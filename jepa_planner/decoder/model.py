@@ -43,6 +43,15 @@ FILLS: Final = (None, 0.5, 1.0)
 COLORS: Final = PALETTE
 
 
+def pixel_features(video: torch.Tensor) -> torch.Tensor:
+    """``[B, T, 3, H, W]`` in [0, 1] → ``[B, T, 6, H, W]``: brightness-lifted colour (square root, so a dim
+    anti-aliased outline at 64x36, about 0.15, reads as 0.4) and chromaticity (colour over its largest channel,
+    zero on the black background), which tells RED from ORANGE whatever the stroke's brightness."""
+    lit = video.amax(dim=2, keepdim=True)
+    chroma = video / lit.clamp_min(0.05) * (lit > 0.02)
+    return torch.cat([video.clamp_min(0.0).sqrt(), chroma], dim=2)
+
+
 class SceneDecoder(nn.Module):
     """Object-set head and grammar-token step decoder over a clip's tokens.
 
@@ -74,7 +83,7 @@ class SceneDecoder(nn.Module):
         super().__init__()
         self.pixel_embed = (
             nn.Sequential(  # each tubelet's pixels, then a 3x3 look at the neighbours (a hollow shape's centre is dark)
-                nn.Conv3d(3, width, kernel_size=pixels, stride=pixels),
+                nn.Conv3d(6, width, kernel_size=pixels, stride=pixels),
                 nn.GELU(),
                 nn.Conv3d(width, width, kernel_size=(1, 3, 3), padding=(0, 1, 1)),
             )
@@ -127,7 +136,7 @@ class SceneDecoder(nn.Module):
         if self.pixel_embed is not None:
             if video is None:
                 raise ValueError("this decoder has a pixel pathway: pass the clip as well as its tokens")
-            pixels = self.pixel_embed(rearrange(video * 2.0 - 1.0, "b t c h w -> b c t h w"))
+            pixels = self.pixel_embed(rearrange(pixel_features(video), "b t c h w -> b c t h w"))
             memory = memory + rearrange(pixels, "b w t h x -> b (t h x) w")
         memory = self.memory_norm(memory)
         objectness = self.objectness(memory).squeeze(-1)  # [B, N]
