@@ -230,8 +230,12 @@ def planner_card(planner: Planner, decoder_run: str | Path, predictor_run: str |
     lines = [
         "# jepa-planner default planner",
         "",
-        "The planner `jepa_planner.plan()` and `jepa-planner plan` load when no other is given: a tiny video ViT",
-        "(JEPA-pretrained, frozen), the scene decoder, and the action-conditioned predictor, stored as float16.",
+        "The planner `jepa_planner.plan()` and `jepa-planner plan` load when no other is given, stored as float16:",
+        "the scene decoder over a video ViT that started from the JEPA weights"
+        + (" and was fine-tuned with it;" if planner.config.world_encoder else ";"),
+        "the JEPA world model's own frozen encoder" if planner.config.world_encoder else "the same encoder",
+        "and the action-conditioned predictor" if planner.predictor is not None else "(no predictor)",
+        "(keyframe planning and the energy that ranks refinement candidates).",
         "",
         "- Rebuild: `bash scripts/train_default.sh` (data, JEPA pretraining, decoder, predictor, export).",
         f"- Parameters: {size:,}",
