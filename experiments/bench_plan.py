@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for index in tqdm(range(args.n), desc=f"L{level}", unit="clip", file=sys.stderr):
             clip = render_clip(sampler, level=level, seed=args.seed, index=index, width=size[0], height=size[1])
             start = time.perf_counter()
-            graph = plan(Spec(clip=clip.frames), planner=planner)
+            graph = plan(Spec(clip=clip.frames, name=clip.scene.name), planner=planner)  # exact match compares names
             greedy_s.append(time.perf_counter() - start)
             scores.append(score_prediction(clip.scene, graph.dsl, size=size, frames=len(clip.frames)))
             if index < args.n_refine:
