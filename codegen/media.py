@@ -24,12 +24,14 @@ def atomic_path(target: Path) -> Iterator[Path]:
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
     os.close(handle)
     temp = Path(name)
-    # mkstemp makes the file private (0600); give it the permissions a plain open() would have.
+    # mkstemp makes the file private (0600); give it the permissions a plain open() would have. Writers that
+    # recreate the file (safetensors does) get the same mode again before the rename.
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(temp, 0o666 & ~umask)
     try:
         yield temp
+        os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)

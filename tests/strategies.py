@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from dsl import ir
 from dsl.expr import evaluate
+from dsl.manim_names import MANIM_NAMES
 from dsl.order import find_cycle
 from dsl.vocabulary import COLOR_NAMES, CORNERS, DIRECTIONS, EDGES, EXPR_CONSTS, EXPR_FUNCS, RATE_FUNCS, RESERVED
 
@@ -44,7 +45,10 @@ def _floats(low: float, high: float, *, exclude_min: bool = False) -> st.SearchS
 _names = st.sampled_from(("a", "b", "c", "g", "ax", "t1")) | st.from_regex(
     r"[a-z][A-Za-z0-9_]{0,63}", fullmatch=True
 ).filter(_free_name)
-_scene_names = st.from_regex(r"[A-Z][A-Za-z0-9_]{0,63}", fullmatch=True)
+#: Scene names become classes, so Python keywords and Manim's own names (``DL``, ``Circle``) are not allowed.
+_scene_names = st.from_regex(r"[A-Z][A-Za-z0-9_]{0,63}", fullmatch=True).filter(
+    lambda name: not keyword.iskeyword(name) and name not in MANIM_NAMES
+)
 _colors = st.sampled_from(COLOR_NAMES) | st.from_regex(r"#[0-9A-Fa-f]{6}", fullmatch=True)
 _directions = st.sampled_from(tuple(DIRECTIONS))
 _coords = _floats(-ir.MAX_COORD, ir.MAX_COORD)
