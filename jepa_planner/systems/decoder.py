@@ -26,6 +26,7 @@ from jepa_planner.decoder.targets import IGNORE, SceneTargets, batch_targets, ob
 from jepa_planner.models.vit import VideoViT
 from jepa_planner.systems.export import load_weights
 from jepa_planner.systems.jepa import JEPAPretraining
+from jepa_planner.systems.schedule import warmup_cosine
 
 
 def match(
@@ -218,14 +219,4 @@ class DecoderTraining(L.LightningModule):
         if not self.hparams["freeze_encoder"]:
             groups.append({"params": list(self.encoder.parameters()), "lr": self.hparams["encoder_lr"]})
         optimizer = torch.optim.AdamW(groups, weight_decay=self.hparams["weight_decay"])
-        total = max(int(self.trainer.estimated_stepping_batches), 1)
-        warmup = min(self.hparams["warmup_steps"], max(total - 1, 1))
-        schedule = torch.optim.lr_scheduler.SequentialLR(
-            optimizer,
-            [
-                torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, total_iters=warmup),
-                torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total - warmup, 1)),
-            ],
-            milestones=[warmup],
-        )
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        return warmup_cosine(optimizer, int(self.trainer.estimated_stepping_batches), self.hparams["warmup_steps"])

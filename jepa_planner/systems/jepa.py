@@ -26,6 +26,7 @@ from einops import reduce
 
 from jepa_planner.masks import MultiblockMask, apply_masks
 from jepa_planner.models.vit import Predictor, VideoViT
+from jepa_planner.systems.schedule import warmup_cosine
 
 
 def effective_rank(features: torch.Tensor) -> torch.Tensor:
@@ -164,14 +165,4 @@ class JEPAPretraining(L.LightningModule):
             ],
             lr=self.hparams["lr"],
         )
-        total = max(int(self.trainer.estimated_stepping_batches), 1)
-        warmup = min(self.hparams["warmup_steps"], max(total - 1, 1))
-        schedule = torch.optim.lr_scheduler.SequentialLR(
-            optimizer,
-            [
-                torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, total_iters=warmup),
-                torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total - warmup, 1)),
-            ],
-            milestones=[warmup],
-        )
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        return warmup_cosine(optimizer, int(self.trainer.estimated_stepping_batches), self.hparams["warmup_steps"])
