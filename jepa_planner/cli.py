@@ -106,7 +106,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     from codegen.media import write_text
     from jepa_planner.planning.compare import write_comparison
-    from jepa_planner.planning.inputs import InputError
+    from jepa_planner.planning.inputs import InputError, load_clip
     from jepa_planner.planning.plan import Spec, plan
 
     outputs = [Path(p) for p in (args.output, args.manim, args.compare) if p]
@@ -138,7 +138,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
         write_text(Path(args.manim), graph.manim())
         written.append(args.manim)
     if args.compare:
-        write_comparison(graph.target, graph.render(), Path(args.compare), fps=args.fps, force=args.force)
+        # The picture is drawn at the preview size, not the model's 64x36: the input is fitted to it and the
+        # plan rendered at it, so both sides show their detail.
+        length = len(graph.target)
+        target = graph.target if args.keyframes else load_clip(args.input, length=length, size=args.preview)[0]
+        planned = graph.render(length=length, size=args.preview)
+        write_comparison(target, planned, Path(args.compare), fps=args.fps, force=args.force)
         written.append(args.compare)
     print(f"wrote {', '.join(written)} (energy {graph.energy:.4f})", file=sys.stderr)
     return EXIT_OK
@@ -207,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     planner.add_argument("--name", default="Planned", help="the scene's name (its Manim class)")
     planner.add_argument("--planner", help="a planner file (default: the one shipped with the package)")
     planner.add_argument("--fps", type=float, default=8.0, help="frame rate of the --compare picture")
+    planner.add_argument("--preview", type=_resolution, default=(256, 144), help="WIDTHxHEIGHT of --compare")
     planner.add_argument("--force", action="store_true", help="replace existing output files")
     planner.set_defaults(run=cmd_plan)
 
