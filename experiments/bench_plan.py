@@ -127,17 +127,26 @@ def markdown(results: dict[str, Any]) -> str:
     for level, row in levels.items():
         rate = row["keyframe_reach_rate"]
         reach = f"{row['keyframes_reached']}/{row['keyframes_total']} ({rate:.0%})" if row["keyframes_total"] else "-"
-        lines.append(f"| {level} | {row['clips']} | {row['latency_greedy_s']:.3f} | {row['latency_refine_s']:.3f} "
-                     f"| {reach} |")
-    lines += ["", "## Quality of the greedy plan (DESIGN.md levels; means over clips, validity as rates)", "",
-              "| level | " + " | ".join(name for name, _ in HEADLINE) + " |",
-              "|---|" + "---:|" * len(HEADLINE)]
+        lines.append(
+            f"| {level} | {row['clips']} | {row['latency_greedy_s']:.3f} | {row['latency_refine_s']:.3f} | {reach} |"
+        )
+    lines += [
+        "",
+        "## Quality of the greedy plan (DESIGN.md levels; means over clips, validity as rates)",
+        "",
+        "| level | " + " | ".join(name for name, _ in HEADLINE) + " |",
+        "|---|" + "---:|" * len(HEADLINE),
+    ]
     for level, row in levels.items():
         quality = row["quality"]
         cells = [f"{quality.get(key, math.nan):.3f}" for _, key in HEADLINE]
         lines.append(f"| {level} | " + " | ".join(cells) + " |")
-    lines += ["", "Validity is parse, check, compile and render all passing. SSIM on 64x36 frames is high even for "
-              "unrelated scenes (mostly black background); foreground IoU and the temporal score separate them.", ""]
+    lines += [
+        "",
+        "Validity is parse, check, compile and render all passing. SSIM on 64x36 frames is high even for "
+        "unrelated scenes (mostly black background); foreground IoU and the temporal score separate them.",
+        "",
+    ]
     return "\n".join(lines)
 
 

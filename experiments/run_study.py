@@ -123,13 +123,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--precision", default="32-true", help="Lightning precision (bf16-mixed on a GPU)")
     parser.add_argument("--num-workers", type=int, default=0, help="dataloader workers per run")
     parser.add_argument("--subprocess", action="store_true", help="train each run with `jepa-planner fit`")
-    parser.add_argument("--threads", type=int, help="torch threads for training (default torch's; 1 with --mini, "
-                        "since two threads on a busy 2-core machine made the mini run 5x slower); evaluation "
-                        "always uses one (see harness.evaluate)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="torch threads for training (default torch's; 1 with --mini, "
+        "since two threads on a busy 2-core machine made the mini run 5x slower); evaluation "
+        "always uses one (see harness.evaluate)",
+    )
     parser.add_argument("--work", help="subsets, run logs, weights, evaluations (default runs/study)")
     parser.add_argument("--out", help="study.json, plots, configs (default experiments/results/study)")
-    parser.add_argument("--results", help="the Markdown report (default experiments/RESULTS.md; <out>/RESULTS.md "
-                        "with --mini)")
+    parser.add_argument(
+        "--results", help="the Markdown report (default experiments/RESULTS.md; <out>/RESULTS.md with --mini)"
+    )
     args = parser.parse_args(argv)
     defaults = MINI if args.mini else FULL
     for key, value in defaults.items():
@@ -139,8 +144,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--mini needs --work (a scratch folder)")
     args.work = Path(args.work)
     args.out = Path(args.out) if args.out is not None else args.work / "results"
-    args.results = Path(args.results) if args.results else (
-        args.out / "RESULTS.md" if args.mini else REPO / "experiments" / "RESULTS.md")
+    args.results = (
+        Path(args.results)
+        if args.results
+        else (args.out / "RESULTS.md" if args.mini else REPO / "experiments" / "RESULTS.md")
+    )
     return args
 
 
@@ -167,8 +175,9 @@ def prepare_mini(args: argparse.Namespace) -> None:
 
 
 def default_jepa() -> str:
-    runs = sorted(REPO.glob("runs/tiny-cpu/lightning_logs/version_*/weights.safetensors"),
-                  key=lambda p: p.stat().st_mtime)
+    runs = sorted(
+        REPO.glob("runs/tiny-cpu/lightning_logs/version_*/weights.safetensors"), key=lambda p: p.stat().st_mtime
+    )
     if not runs:
         raise SystemExit("no JEPA weights: pass --jepa, or train them with experiments/configs/tiny-cpu.yaml")
     return str(runs[-1])
@@ -199,9 +208,16 @@ class SubsetWriter:
 
     def __init__(self, directory: Path, settings: dict[str, Any], labels: int, seed: int) -> None:
         self.directory, self.labels, self.seed = directory, labels, seed
-        self.settings = DatasetSettings(level=0, seed=seed, width=settings["width"], height=settings["height"],
-                                        length=settings["length"], shard_size=SUBSET_SHARD, curriculum="subset",
-                                        n=labels)
+        self.settings = DatasetSettings(
+            level=0,
+            seed=seed,
+            width=settings["width"],
+            height=settings["height"],
+            length=settings["length"],
+            shard_size=SUBSET_SHARD,
+            curriculum="subset",
+            n=labels,
+        )
         self.pending: list[EncodedSample] = []
         self.shards: dict[str, dict[str, Any]] = {}
         self.sources: list[dict[str, str]] = []
@@ -224,21 +240,26 @@ class SubsetWriter:
     def close(self) -> None:
         self.flush()
         write_index(self.directory, self.settings, self.shards)
-        (self.directory / "subset.json").write_text(json.dumps({"labels": len(self.sources), "seed": self.seed,
-                                                                 "clips": self.sources}, indent=1) + "\n")
+        (self.directory / "subset.json").write_text(
+            json.dumps({"labels": len(self.sources), "seed": self.seed, "clips": self.sources}, indent=1) + "\n"
+        )
 
 
 def _train_samples(args: argparse.Namespace) -> Iterator[tuple[str, Sample]]:
     for directory in args.data:
-        for sample in split_samples([directory], "train", val_fraction=args.val_fraction,
-                                    test_fraction=args.test_fraction):
+        for sample in split_samples(
+            [directory], "train", val_fraction=args.val_fraction, test_fraction=args.test_fraction
+        ):
             yield directory, sample
 
 
 def make_subsets(args: argparse.Namespace) -> dict[tuple[int, int], Path]:
     """Every (labels, seed) subset directory under ``<work>/subsets``, made in two passes over the train split."""
-    wanted = {(labels, seed): args.work / "subsets" / f"labels-{labels}-seed-{seed}"
-              for labels in args.labels for seed in args.seeds}
+    wanted = {
+        (labels, seed): args.work / "subsets" / f"labels-{labels}-seed-{seed}"
+        for labels in args.labels
+        for seed in args.seeds
+    }
     missing = {key: path for key, path in wanted.items() if not (path / "subset.json").exists()}
     if not missing:
         return wanted
@@ -320,8 +341,14 @@ def train(config: Path, run_dir: Path, args: argparse.Namespace) -> Path:
 
         with warnings.catch_warnings():  # it warns that this script has command-line arguments of its own
             warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
-            LightningCLI(L.LightningModule, L.LightningDataModule, subclass_mode_model=True, subclass_mode_data=True,
-                         args=["fit", "--config", str(config)], save_config_kwargs={"overwrite": True})
+            LightningCLI(
+                L.LightningModule,
+                L.LightningDataModule,
+                subclass_mode_model=True,
+                subclass_mode_data=True,
+                args=["fit", "--config", str(config)],
+                save_config_kwargs={"overwrite": True},
+            )
     weights = sorted(run_dir.rglob("weights.safetensors"))
     if not weights:
         raise SystemExit(f"{run_dir}: the run wrote no weights.safetensors")
@@ -337,8 +364,15 @@ def train_and_evaluate(run: Run, args: argparse.Namespace, subset: Path) -> dict
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(yaml.safe_dump(run_config(run, args, subset, run_dir), sort_keys=False))
     planner = run_dir / "planner.safetensors"
-    record: dict[str, Any] = {"run": run.name, "encoder": run.encoder, "labels": run.labels, "seed": run.seed,
-                              "config": str(config), "subset": str(subset), "planner": str(planner)}
+    record: dict[str, Any] = {
+        "run": run.name,
+        "encoder": run.encoder,
+        "labels": run.labels,
+        "seed": run.seed,
+        "config": str(config),
+        "subset": str(subset),
+        "planner": str(planner),
+    }
     record["labels_used"] = json.loads((subset / "subset.json").read_text())["labels"]
     start = time.perf_counter()
     if not planner.exists():
@@ -356,9 +390,20 @@ def train_and_evaluate(run: Run, args: argparse.Namespace, subset: Path) -> dict
         if metrics.exists():
             summary = json.loads(metrics.read_text())
         else:
-            summary = evaluate(planner, args.data, limit=args.limit_test, refine=refine, methods=methods,
-                               out_dir=out_dir, seed=run.seed, val_fraction=args.val_fraction,
-                               test_fraction=args.test_fraction, index_dirs=[subset], progress=False, force=True)
+            summary = evaluate(
+                planner,
+                args.data,
+                limit=args.limit_test,
+                refine=refine,
+                methods=methods,
+                out_dir=out_dir,
+                seed=run.seed,
+                val_fraction=args.val_fraction,
+                test_fraction=args.test_fraction,
+                index_dirs=[subset],
+                progress=False,
+                force=True,
+            )
         for key, figures in summary["runs"].items():
             method = key.partition("/")[2]
             record["metrics"][method if label == "main" else f"{method}@{label}"] = figures["levels"]
@@ -395,11 +440,14 @@ def _fmt(cell: tuple[float, float, int] | None) -> str:
 
 def table(records: Sequence[dict[str, Any]], methods: Sequence[str], level: str) -> list[str]:
     """Rows encoder × labels × method, columns ``TABLE``, cells mean ± std over seeds."""
-    lines = ["| encoder | labels | method | " + " | ".join(t for _, t in TABLE) + " |",
-             "|---|---:|---|" + "---:|" * len(TABLE)]
+    lines = [
+        "| encoder | labels | method | " + " | ".join(t for _, t in TABLE) + " |",
+        "|---|---:|---|" + "---:|" * len(TABLE),
+    ]
     stats = {(m, key): grouped(records, m, level, key) for m in methods for key, _ in TABLE}
-    cells = sorted({cell for (m, _), by_cell in stats.items() for cell in by_cell},
-                   key=lambda c: (ENCODERS.index(c[0]), c[1]))
+    cells = sorted(
+        {cell for (m, _), by_cell in stats.items() for cell in by_cell}, key=lambda c: (ENCODERS.index(c[0]), c[1])
+    )
     for encoder, labels in cells:
         for method in methods:
             if (encoder, labels) not in stats[method, "valid"]:
@@ -430,8 +478,14 @@ def plot_level(records: Sequence[dict[str, Any]], level: str, path: Path) -> boo
                 points = sorted((labels, cell) for (enc, labels), cell in stats.items() if enc == encoder)
                 if points:
                     xs = [labels for labels, _ in points]
-                    axis.errorbar(xs, [c[0] for _, c in points], yerr=[c[1] for _, c in points], fmt=style,
-                                  capsize=3, label=f"{encoder} {method}")
+                    axis.errorbar(
+                        xs,
+                        [c[0] for _, c in points],
+                        yerr=[c[1] for _, c in points],
+                        fmt=style,
+                        capsize=3,
+                        label=f"{encoder} {method}",
+                    )
         axis.set_xscale("log")
         axis.set_xticks(counts, [str(n) for n in counts])
         axis.minorticks_off()
@@ -446,8 +500,12 @@ def plot_level(records: Sequence[dict[str, Any]], level: str, path: Path) -> boo
     return True
 
 
-def ablation_table(records: Sequence[dict[str, Any]], variants: Sequence[tuple[str, str]], levels: Sequence[str],
-                   args: argparse.Namespace) -> list[str]:
+def ablation_table(
+    records: Sequence[dict[str, Any]],
+    variants: Sequence[tuple[str, str]],
+    levels: Sequence[str],
+    args: argparse.Namespace,
+) -> list[str]:
     """Rows level × variant on the ablation runs, cells mean ± std over seeds."""
     chosen = [r for r in records if r["encoder"] == args.ablation_encoder and r["labels"] == max(args.labels)]
     lines = ["| level | variant | " + " | ".join(t for _, t in TABLE) + " |", "|---|---|" + "---:|" * len(TABLE)]
@@ -455,14 +513,16 @@ def ablation_table(records: Sequence[dict[str, Any]], variants: Sequence[tuple[s
         for title, method in variants:
             if not any(method in r["metrics"] for r in chosen):
                 continue
-            cells = [grouped(chosen, method, level, key).get((args.ablation_encoder, max(args.labels)))
-                     for key, _ in TABLE]
+            cells = [
+                grouped(chosen, method, level, key).get((args.ablation_encoder, max(args.labels))) for key, _ in TABLE
+            ]
             lines.append(f"| {level} | {title} | " + " | ".join(_fmt(c) for c in cells) + " |")
     return lines
 
 
-def results_markdown(results: dict[str, Any], args: argparse.Namespace, levels: Sequence[str],
-                     plots: dict[str, Path]) -> str:
+def results_markdown(
+    results: dict[str, Any], args: argparse.Namespace, levels: Sequence[str], plots: dict[str, Path]
+) -> str:
     records, settings = results["runs"], results["settings"]
     seeds = len(settings["seeds"])
     lines = [

@@ -224,8 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true")
     export.set_defaults(run=cmd_export)
 
-    commands.add_parser(EVAL_COMMAND, help="score planners and baselines on held-out clips (see eval --help)",
-                        add_help=False)
+    commands.add_parser(
+        EVAL_COMMAND, help="score planners and baselines on held-out clips (see eval --help)", add_help=False
+    )
     for name in LIGHTNING_COMMANDS:
         commands.add_parser(
             name, help=f"{name} with LightningCLI: jepa-planner {name} --config FILE.yaml", add_help=False

@@ -55,8 +55,12 @@ class DecodedScene:
 
 
 def pick_objects(
-    predicted: dict[str, torch.Tensor], index: int = 0, *, temperature: float = 0.0, generator: torch.Generator | None
-    = None, max_objects: int | None = None
+    predicted: dict[str, torch.Tensor],
+    index: int = 0,
+    *,
+    temperature: float = 0.0,
+    generator: torch.Generator | None = None,
+    max_objects: int | None = None,
 ) -> list[DecodedObject]:
     """The slots that hold an object (at least one), ordered by when they appear.
 
@@ -79,16 +83,18 @@ def pick_objects(
         color = _choose(color_p[k], temperature, generator)
         fill = _choose(fill_p[k], temperature, generator)
         box = predicted["box"][index, k].tolist()
-        objects.append(DecodedObject(
-            slot=k,
-            kind=KINDS[kind],
-            color=COLORS[color],
-            fill=FILLS[fill],
-            center=(box[0] * FRAME_WIDTH / 2, box[1] * FRAME_HEIGHT / 2),
-            size=(box[2] * FRAME_WIDTH, box[3] * FRAME_HEIGHT),
-            appear=float(predicted["appear"][index, k]),
-            score=float(1.0 - kind_p[k, NO_OBJECT]),
-        ))
+        objects.append(
+            DecodedObject(
+                slot=k,
+                kind=KINDS[kind],
+                color=COLORS[color],
+                fill=FILLS[fill],
+                center=(box[0] * FRAME_WIDTH / 2, box[1] * FRAME_HEIGHT / 2),
+                size=(box[2] * FRAME_WIDTH, box[3] * FRAME_HEIGHT),
+                appear=float(predicted["appear"][index, k]),
+                score=float(1.0 - kind_p[k, NO_OBJECT]),
+            )
+        )
     return sorted(objects, key=lambda o: (o.appear, o.slot))
 
 
@@ -223,8 +229,15 @@ def decode_scene(
     for obj, n in zip(objects, names, strict=True):
         kinds[obj.slot], slot_names[obj.slot] = obj.kind, n
     tokens, log_prob = decode_timeline(
-        decoder, memory[:1], predicted["state"][:1], kinds, temperature=temperature, generator=generator,
-        max_steps=max_steps, grammar_mask=grammar_mask, semantic_mask=semantic_mask,
+        decoder,
+        memory[:1],
+        predicted["state"][:1],
+        kinds,
+        temperature=temperature,
+        generator=generator,
+        max_steps=max_steps,
+        grammar_mask=grammar_mask,
+        semantic_mask=semantic_mask,
     )
     head = to_text(ir.Scene(name=name, objects=tuple(declared), relations=tuple(relations), timeline=()))
     repaired = False
@@ -236,5 +249,4 @@ def decode_scene(
         repaired = True
         steps = "".join(f"play(FadeIn({n}))\n" for n in names)
         scene = parse(head + steps)
-    return DecodedScene(scene=scene, objects=tuple(objects), tokens=tuple(tokens), log_prob=log_prob,
-                        repaired=repaired)
+    return DecodedScene(scene=scene, objects=tuple(objects), tokens=tuple(tokens), log_prob=log_prob, repaired=repaired)

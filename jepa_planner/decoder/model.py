@@ -109,8 +109,7 @@ class SceneDecoder(nn.Module):
         self.word = nn.Embedding(self.vocab.words + 1, width)  # the last id is the start token
         self.point = nn.Linear(width, width)  # a pointer token's embedding, from its slot's query
         self.position = nn.Parameter(torch.randn(max_tokens, width) * 0.02)
-        step_layer = nn.TransformerDecoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True,
-                                                norm_first=True)
+        step_layer = nn.TransformerDecoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True, norm_first=True)
         self.step_decoder = nn.TransformerDecoder(step_layer, depth)
         self.step_norm = nn.LayerNorm(width)
         self.to_words = nn.Linear(width, self.vocab.words)

@@ -118,7 +118,6 @@ def batch_targets(batch: dict[str, object], vocab: Vocabulary, *, max_steps: int
     assert isinstance(texts, list)
     assert isinstance(boxes, torch.Tensor) and isinstance(visible, torch.Tensor) and isinstance(active, torch.Tensor)
     return [
-        scene_targets(parse(text), boxes[i].numpy(), visible[i].numpy(), active[i].numpy(), vocab,
-                      max_steps=max_steps)
+        scene_targets(parse(text), boxes[i].numpy(), visible[i].numpy(), active[i].numpy(), vocab, max_steps=max_steps)
         for i, text in enumerate(texts)
     ]

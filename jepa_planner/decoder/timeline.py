@@ -70,8 +70,19 @@ class Vocabulary:
 
     @classmethod
     def build(cls, pointers: int) -> Vocabulary:
-        texts = [END, NEWLINE, *_PUNCTUATION, "play", "wait", *VERBS, *KEYWORDS, *SHIFT_DIRECTIONS, *RATE_FUNCS,
-                 *PALETTE, *(_number_text(n) for n in NUMBERS)]
+        texts = [
+            END,
+            NEWLINE,
+            *_PUNCTUATION,
+            "play",
+            "wait",
+            *VERBS,
+            *KEYWORDS,
+            *SHIFT_DIRECTIONS,
+            *RATE_FUNCS,
+            *PALETTE,
+            *(_number_text(n) for n in NUMBERS),
+        ]
         terminals = []
         for text in texts:
             if text == END:

@@ -90,7 +90,11 @@ class HeldOutClip:
 
 
 def split_samples(
-    data_dirs: Sequence[str | Path], split: Split, *, val_fraction: float = 0.05, test_fraction: float = 0.05,
+    data_dirs: Sequence[str | Path],
+    split: Split,
+    *,
+    val_fraction: float = 0.05,
+    test_fraction: float = 0.05,
     limit: int | None = None,
 ) -> Iterator[Sample]:
     """The samples of one split of each directory, in shard order, at most ``limit`` from each directory.
@@ -102,8 +106,11 @@ def split_samples(
     """
     for directory in data_dirs:
         if not Path(directory).is_dir():
-            raise DatasetError("no such dataset directory", filename=str(directory),
-                               hint="create one with `jepa-planner data gen --out DIR ...`")
+            raise DatasetError(
+                "no such dataset directory",
+                filename=str(directory),
+                hint="create one with `jepa-planner data gen --out DIR ...`",
+            )
         in_split = (
             sample
             for shard in dataset_shards(directory)
@@ -114,7 +121,11 @@ def split_samples(
 
 
 def held_out_clips(
-    data_dirs: Sequence[str | Path], split: Split = "test", *, limit: int | None = None, val_fraction: float = 0.05,
+    data_dirs: Sequence[str | Path],
+    split: Split = "test",
+    *,
+    limit: int | None = None,
+    val_fraction: float = 0.05,
     test_fraction: float = 0.05,
 ) -> list[HeldOutClip]:
     """Every clip of ``split`` in ``data_dirs`` (at most ``limit`` per directory).
@@ -127,8 +138,9 @@ def held_out_clips(
     clips = [
         HeldOutClip(str(directory), sample.key, int(sample.meta["level"]), sample.arrays["frames"], sample.meta["dsl"])
         for directory in data_dirs
-        for sample in split_samples([directory], split, val_fraction=val_fraction, test_fraction=test_fraction,
-                                    limit=limit)
+        for sample in split_samples(
+            [directory], split, val_fraction=val_fraction, test_fraction=test_fraction, limit=limit
+        )
     ]
     if not clips:
         raise DatasetError(
@@ -156,8 +168,15 @@ def check_methods(methods: Sequence[str]) -> None:
 
 
 def build_methods(
-    planners: Mapping[str, Planner], methods: Sequence[str], *, refine: int, seed: int,
-    index_dirs: Sequence[str | Path], index_limit: int | None, val_fraction: float, test_fraction: float,
+    planners: Mapping[str, Planner],
+    methods: Sequence[str],
+    *,
+    refine: int,
+    seed: int,
+    index_dirs: Sequence[str | Path],
+    index_limit: int | None,
+    val_fraction: float,
+    test_fraction: float,
 ) -> dict[str, tuple[Method, float]]:
     """Every run ``"<planner>/<method>"`` and the seconds spent setting it up (the retrieval index, for one)."""
     check_methods(methods)
@@ -171,13 +190,19 @@ def build_methods(
             elif method_name == "unconstrained":
                 method = UnconstrainedMethod(planner)
             else:
-                index = ((s.arrays["frames"], s.meta["dsl"]) for s in split_samples(
-                    index_dirs, "train", val_fraction=val_fraction, test_fraction=test_fraction, limit=index_limit))
+                index = (
+                    (s.arrays["frames"], s.meta["dsl"])
+                    for s in split_samples(
+                        index_dirs, "train", val_fraction=val_fraction, test_fraction=test_fraction, limit=index_limit
+                    )
+                )
                 try:
                     method = NearestMethod(planner, index)
                 except ValueError:
-                    raise DatasetError(f"the train split of {', '.join(map(str, index_dirs))} holds no clip to "
-                                       "retrieve", hint="give --index a dataset with training clips") from None
+                    raise DatasetError(
+                        f"the train split of {', '.join(map(str, index_dirs))} holds no clip to retrieve",
+                        hint="give --index a dataset with training clips",
+                    ) from None
             runs[f"{planner_name}/{method_name}"] = (method, time.perf_counter() - start)
     return runs
 
@@ -192,9 +217,20 @@ def _predict(method: Method, clip: HeldOutClip, name: str) -> tuple[str, float, 
 
 
 def _run_all(
-    planner: PlannerSource | Mapping[str, PlannerSource], data_dirs: Sequence[str | Path], *, split: Split,
-    limit: int | None, refine: int, methods: Sequence[str], seed: int, val_fraction: float, test_fraction: float,
-    index_dirs: Sequence[str | Path] | None, index_limit: int | None, progress: bool, warmup: bool,
+    planner: PlannerSource | Mapping[str, PlannerSource],
+    data_dirs: Sequence[str | Path],
+    *,
+    split: Split,
+    limit: int | None,
+    refine: int,
+    methods: Sequence[str],
+    seed: int,
+    val_fraction: float,
+    test_fraction: float,
+    index_dirs: Sequence[str | Path] | None,
+    index_limit: int | None,
+    progress: bool,
+    warmup: bool,
 ) -> tuple[dict[str, list[ClipResult]], dict[str, float]]:
     """Every run's result on every clip, and each run's set-up seconds (``evaluate`` without the report)."""
     from tqdm import tqdm
@@ -202,8 +238,14 @@ def _run_all(
     loaded = load_planners(planner)
     clips = held_out_clips(data_dirs, split, limit=limit, val_fraction=val_fraction, test_fraction=test_fraction)
     runs = build_methods(
-        loaded, methods, refine=refine, seed=seed, index_dirs=list(index_dirs or data_dirs), index_limit=index_limit,
-        val_fraction=val_fraction, test_fraction=test_fraction,
+        loaded,
+        methods,
+        refine=refine,
+        seed=seed,
+        index_dirs=list(index_dirs or data_dirs),
+        index_limit=index_limit,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
     )
     if warmup:  # first-call costs (TeX compiles, lazy imports, allocator) are not a clip's latency
         for method, _ in runs.values():
@@ -285,8 +327,11 @@ def evaluate(
         An unknown method, or ``out_dir`` holds results already and ``force`` is off.
     """
     if out_dir is not None and (Path(out_dir) / "metrics.json").exists() and not force:
-        raise EvaluationError("the output folder holds results already", filename=str(out_dir),
-                              hint="pass --force to replace them, or choose another --out")
+        raise EvaluationError(
+            "the output folder holds results already",
+            filename=str(out_dir),
+            hint="pass --force to replace them, or choose another --out",
+        )
     if refine < 1:
         raise EvaluationError(f"refine must be at least 1, not {refine}")
     check_methods(methods)
@@ -295,17 +340,34 @@ def evaluate(
         torch.set_num_threads(threads)
     try:
         results, setup = _run_all(
-            planner, data_dirs, split=split, limit=limit, refine=refine, methods=methods, seed=seed,
-            val_fraction=val_fraction, test_fraction=test_fraction, index_dirs=index_dirs, index_limit=index_limit,
-            progress=progress, warmup=warmup,
+            planner,
+            data_dirs,
+            split=split,
+            limit=limit,
+            refine=refine,
+            methods=methods,
+            seed=seed,
+            val_fraction=val_fraction,
+            test_fraction=test_fraction,
+            index_dirs=index_dirs,
+            index_limit=index_limit,
+            progress=progress,
+            warmup=warmup,
         )
     finally:
         torch.set_num_threads(previous)
     settings = {
-        "split": split, "limit": limit, "refine": refine, "seed": seed, "methods": list(dict.fromkeys(methods)),
+        "split": split,
+        "limit": limit,
+        "refine": refine,
+        "seed": seed,
+        "methods": list(dict.fromkeys(methods)),
         "planners": {name: _describe(source) for name, source in _named(planner).items()},
-        "data_dirs": [str(d) for d in data_dirs], "index_dirs": [str(d) for d in index_dirs or data_dirs],
-        "index_limit": index_limit, "val_fraction": val_fraction, "test_fraction": test_fraction,
+        "data_dirs": [str(d) for d in data_dirs],
+        "index_dirs": [str(d) for d in index_dirs or data_dirs],
+        "index_limit": index_limit,
+        "val_fraction": val_fraction,
+        "test_fraction": test_fraction,
         "threads": threads,
     }
     summary = summarise(results, settings, setup=setup)
@@ -353,25 +415,43 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jepa-planner eval", description="Score planners and baselines on held-out clips, per curriculum level."
     )
-    parser.add_argument("--planner", type=planner_arg, nargs="+", metavar="[NAME=]PATH",
-                        help="planner files to compare ('default': the shipped one; default: the shipped one)")
+    parser.add_argument(
+        "--planner",
+        type=planner_arg,
+        nargs="+",
+        metavar="[NAME=]PATH",
+        help="planner files to compare ('default': the shipped one; default: the shipped one)",
+    )
     parser.add_argument("--data", nargs="+", required=True, metavar="DIR", help="dataset directories")
     parser.add_argument("--split", choices=("train", "val", "test"), default="test")
     parser.add_argument("--limit", type=_positive, help="at most this many clips from each directory")
     parser.add_argument("--refine", type=_positive, default=1, help="render-and-compare candidates (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the refinement samples")
-    parser.add_argument("--baselines", nargs="*", default=[], choices=METHODS[1:],
-                        help="baselines to run on each planner, besides the planner itself")
+    parser.add_argument(
+        "--baselines",
+        nargs="*",
+        default=[],
+        choices=METHODS[1:],
+        help="baselines to run on each planner, besides the planner itself",
+    )
     parser.add_argument("--no-planner", action="store_true", help="run only the baselines")
-    parser.add_argument("--index", nargs="+", metavar="DIR",
-                        help="datasets whose train split the nearest baseline retrieves from (default: --data)")
+    parser.add_argument(
+        "--index",
+        nargs="+",
+        metavar="DIR",
+        help="datasets whose train split the nearest baseline retrieves from (default: --data)",
+    )
     parser.add_argument("--index-limit", type=_positive, help="at most this many index clips from each directory")
     parser.add_argument("--val-fraction", type=_non_negative_fraction, default=0.05)
     parser.add_argument("--test-fraction", type=_non_negative_fraction, default=0.05)
     parser.add_argument("--out", default="eval-results", help="output folder (default ./eval-results)")
     parser.add_argument("--force", action="store_true", help="replace results already in --out")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads while evaluating (default 1, see evaluate(); 0: torch's own choice)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads while evaluating (default 1, see evaluate(); 0: torch's own choice)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -386,14 +466,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not methods:
         raise EvaluationError("nothing to run", hint="drop --no-planner or add --baselines")
     summary = evaluate(
-        planners, args.data, split=args.split, limit=args.limit, refine=args.refine, methods=methods, out_dir=args.out,
-        seed=args.seed, val_fraction=args.val_fraction, test_fraction=args.test_fraction, index_dirs=args.index,
-        index_limit=args.index_limit, progress=not args.quiet, force=args.force, threads=args.threads or None,
+        planners,
+        args.data,
+        split=args.split,
+        limit=args.limit,
+        refine=args.refine,
+        methods=methods,
+        out_dir=args.out,
+        seed=args.seed,
+        val_fraction=args.val_fraction,
+        test_fraction=args.test_fraction,
+        index_dirs=args.index,
+        index_limit=args.index_limit,
+        progress=not args.quiet,
+        force=args.force,
+        threads=args.threads or None,
     )
     for run, figures in summary["runs"].items():
         overall = figures["levels"]["all"]
-        print(f"{run}: valid {_pct(overall['valid'])}, object F1 {_pct(overall['l1.object_f1'])}, "
-              f"SSIM {_num(overall['l3.ssim'])}, latency p50 {_num(overall['latency.median'])} s", file=sys.stderr)
+        print(
+            f"{run}: valid {_pct(overall['valid'])}, object F1 {_pct(overall['l1.object_f1'])}, "
+            f"SSIM {_num(overall['l3.ssim'])}, latency p50 {_num(overall['latency.median'])} s",
+            file=sys.stderr,
+        )
     written = [name for name in REPORT_FILES if (Path(args.out) / name).exists()]
     print(f"wrote {', '.join(written)} in {args.out}", file=sys.stderr)
     return 0

@@ -110,8 +110,13 @@ class UnconstrainedMethod:
             clip = as_clip(fitted(self.planner, frames))
             memory, predicted = self.planner.decoder.objects(self.planner.encoder(clip), clip)  # [1, N, D]
             decoded = decode_scene(
-                self.planner.decoder, memory, predicted, name=name, max_steps=self.planner.config.max_steps,
-                grammar_mask=False, semantic_mask=False,
+                self.planner.decoder,
+                memory,
+                predicted,
+                name=name,
+                max_steps=self.planner.config.max_steps,
+                grammar_mask=False,
+                semantic_mask=False,
             )
         return raw_text(self.planner.decoder, decoded, name=name)
 

@@ -112,12 +112,14 @@ def summarise(
         for r in rows
     ]  # fmt: skip
     counts = Counter(r.level for r in any_run)
-    summary: dict[str, Any] = jsonable({
-        "settings": dict(settings),
-        "clips": {"total": len(any_run), **{f"L{level}": counts[level] for level in levels}},
-        "runs": runs,
-        "per_clip": per_clip,
-    })
+    summary: dict[str, Any] = jsonable(
+        {
+            "settings": dict(settings),
+            "clips": {"total": len(any_run), **{f"L{level}": counts[level] for level in levels}},
+            "runs": runs,
+            "per_clip": per_clip,
+        }
+    )
     return summary
 
 
@@ -167,8 +169,10 @@ def markdown(summary: Mapping[str, Any], *, plotted: bool = True) -> str:
     lines += ["## Most frequent failures", ""]
     for run, figures_of in summary["runs"].items():
         errors = figures_of["errors"]
-        lines.append(f"- **{run}**: " + ("none" if not errors else "; ".join(
-            f"{count} × `{message}`" for message, count in errors.items())))
+        lines.append(
+            f"- **{run}**: "
+            + ("none" if not errors else "; ".join(f"{count} × `{message}`" for message, count in errors.items()))
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -44,8 +44,10 @@ def candidate_animations(objects: Mapping[str, ir.ObjectBase], state: dict[str, 
     out: list[ir.AnimationBase] = []
     for name, obj in objects.items():
         if state[name] == "hidden":
-            out += [ir.ANIMATION_KINDS[v].model_validate({"target": name})
-                    for v in ("Create", "Write", "FadeIn", "GrowFromCenter", "DrawBorderThenFill")]
+            out += [
+                ir.ANIMATION_KINDS[v].model_validate({"target": name})
+                for v in ("Create", "Write", "FadeIn", "GrowFromCenter", "DrawBorderThenFill")
+            ]
             out += [ir.FadeIn(target=name, shift=d) for d in SHIFT_DIRECTIONS]
             if obj.kind in ir.ARROW_KINDS:
                 out.append(ir.GrowArrow(target=name))
@@ -76,8 +78,9 @@ def _actions(
     for animation in animations:
         step = ir.Play(animations=(animation,), run_time=run_time)
         arrays.append(encode_step(scene.model_copy(update={"timeline": (step,)}), 0, labels))
-    return {key: torch.from_numpy(np.stack([getattr(a, key) for a in arrays]))
-            for key in ActionArrays.__dataclass_fields__}
+    return {
+        key: torch.from_numpy(np.stack([getattr(a, key) for a in arrays])) for key in ActionArrays.__dataclass_fields__
+    }
 
 
 def search_steps(
@@ -97,8 +100,18 @@ def search_steps(
     """
     objects = {obj.name: obj for obj in scene.objects}
     names = [obj.name for obj in scene.objects]
-    boxes = np.array([[o.center[0] - o.size[0] / 2, o.center[1] - o.size[1] / 2,
-                       o.center[0] + o.size[0] / 2, o.center[1] + o.size[1] / 2] for o in decoded], dtype=np.float32)
+    boxes = np.array(
+        [
+            [
+                o.center[0] - o.size[0] / 2,
+                o.center[1] - o.size[1] / 2,
+                o.center[0] + o.size[0] / 2,
+                o.center[1] + o.size[1] / 2,
+            ]
+            for o in decoded
+        ],
+        dtype=np.float32,
+    )
     pictures = np.concatenate([np.zeros_like(keyframes[:1]), keyframes])  # the empty canvas comes first
     with torch.no_grad():
         states = torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 255.0

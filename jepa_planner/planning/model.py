@@ -74,12 +74,19 @@ class Planner(nn.Module):
         super().__init__()
         self.config = config
         self.encoder = VideoViT(
-            frames=config.frames, height=config.height, width=config.width, tubelet=config.tubelet,
+            frames=config.frames,
+            height=config.height,
+            width=config.width,
+            tubelet=config.tubelet,
             preset=config.preset,
         )
         self.decoder = SceneDecoder(
-            dim=self.encoder.dim, slots=config.slots, width=config.decoder_width, depth=config.decoder_depth,
-            max_tokens=config.max_tokens, pixels=config.tubelet if config.pixel_pathway else None,
+            dim=self.encoder.dim,
+            slots=config.slots,
+            width=config.decoder_width,
+            depth=config.decoder_depth,
+            max_tokens=config.max_tokens,
+            pixels=config.tubelet if config.pixel_pathway else None,
         )
         self.predictor = (
             ActionConditionedPredictor(dim=self.encoder.dim, grid=self.encoder.grid, **config.predictor)
@@ -87,8 +94,13 @@ class Planner(nn.Module):
             else None
         )
         self.jepa_encoder = (
-            VideoViT(frames=config.frames, height=config.height, width=config.width, tubelet=config.tubelet,
-                     preset=config.preset)
+            VideoViT(
+                frames=config.frames,
+                height=config.height,
+                width=config.width,
+                tubelet=config.tubelet,
+                preset=config.preset,
+            )
             if config.world_encoder
             else None
         )
@@ -160,8 +172,13 @@ def _load_state(module: nn.Module, state: dict[str, torch.Tensor], name: str) ->
     unexpected = sorted(set(state) - set(expected))
     wrong = sorted(k for k in set(expected) & set(state) if expected[k].shape != state[k].shape)
     if missing or unexpected or wrong:
-        detail = f"missing {missing[:3]}" if missing else f"unexpected {unexpected[:3]}" if unexpected else (
-            f"{wrong[0]} has shape {tuple(state[wrong[0]].shape)}, expected {tuple(expected[wrong[0]].shape)}")
+        detail = (
+            f"missing {missing[:3]}"
+            if missing
+            else f"unexpected {unexpected[:3]}"
+            if unexpected
+            else (f"{wrong[0]} has shape {tuple(state[wrong[0]].shape)}, expected {tuple(expected[wrong[0]].shape)}")
+        )
         raise CheckpointError(f"the tensors do not fit the planner config ({detail})", filename=name)
     module.load_state_dict({k: v.float() for k, v in state.items()})
 
@@ -181,15 +198,18 @@ def _run_weights(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, A
 
 
 def _part(state: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
-    return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
 
 
 def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = None) -> Planner:
     """A planner from a decoder run's weights and, optionally, an action-conditioned run's."""
     state, hparams = _run_weights(decoder_run)
     if "decoder.queries" not in state:
-        raise CheckpointError("not a decoder run's weights (no decoder.* tensors)", filename=str(decoder_run),
-                              hint="pass the weights.safetensors of a DecoderTraining run")
+        raise CheckpointError(
+            "not a decoder run's weights (no decoder.* tensors)",
+            filename=str(decoder_run),
+            hint="pass the weights.safetensors of a DecoderTraining run",
+        )
     keys = ("frames", "height", "width", "tubelet", "preset", "max_tokens")
     geometry: dict[str, Any] = {k: tuple(hparams[k]) if k == "tubelet" else hparams[k] for k in keys if k in hparams}
     config = PlannerConfig(
@@ -204,10 +224,14 @@ def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = N
     if predictor_run is not None:
         action_state, action_hparams = _run_weights(predictor_run)
         world = _part(action_state, "encoder.")
-        if world.keys() != parts["encoder."].keys() or any(w.shape != parts["encoder."][k].shape
-                                                          for k, w in world.items()):
-            raise CheckpointError("the predictor run's encoder has another architecture than the decoder run's",
-                                  filename=str(predictor_run), hint="train both from the same JEPA config")
+        if world.keys() != parts["encoder."].keys() or any(
+            w.shape != parts["encoder."][k].shape for k, w in world.items()
+        ):
+            raise CheckpointError(
+                "the predictor run's encoder has another architecture than the decoder run's",
+                filename=str(predictor_run),
+                hint="train both from the same JEPA config",
+            )
         separate = not all(torch.equal(w, parts["encoder."][k]) for k, w in world.items())
         predictor = {k: int(action_hparams[k]) for k in ("pred_dim", "depth", "heads") if k in action_hparams}
         config = PlannerConfig(**{**asdict(config), "predictor": predictor, "world_encoder": separate})

@@ -257,8 +257,15 @@ def _plan_clip(planner: Planner, spec: Spec, clip: FrameSource) -> SceneGraph:
     seen: set[str] = set()
     for k in range(spec.refine):
         decoded = decode_scene(
-            planner.decoder, memory, predicted, name=spec.name, texts=spec.texts, formulas=spec.formulas,
-            temperature=0.0 if k == 0 else 1.0, generator=generator, max_steps=config.max_steps,
+            planner.decoder,
+            memory,
+            predicted,
+            name=spec.name,
+            texts=spec.texts,
+            formulas=spec.formulas,
+            temperature=0.0 if k == 0 else 1.0,
+            generator=generator,
+            max_steps=config.max_steps,
             max_objects=max_objects,
         )
         scene = _fit_duration(decoded.scene, spec.duration)
@@ -288,8 +295,11 @@ def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:
         stills, notes = load_clip(source, length=max(len(source), 1), size=planner.size)
         times = tuple(spec.keyframe_times) if spec.keyframe_times else None
         if times is not None and len(times) != len(stills):
-            raise InputError(f"{len(times)} keyframe times for {len(stills)} keyframes", filename="<array>",
-                             hint="give one time per keyframe, in seconds")
+            raise InputError(
+                f"{len(times)} keyframe times for {len(stills)} keyframes",
+                filename="<array>",
+                hint="give one time per keyframe, in seconds",
+            )
     else:
         assert source is not None
         read = read_keyframes(source, spec.keyframe_times, size=planner.size)
@@ -313,8 +323,9 @@ def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:
     run_times = [round(min(max(b - a, 0.1), 10.0), 2) for a, b in zip(starts, starts[1:], strict=False)]
     steps = search_steps(planner.world_encoder, planner.predictor, scene, decoded, stills, run_times, beam=spec.beam)
     timeline = tuple(ir.Play(animations=(s.animation,), run_time=rt) for s, rt in zip(steps, run_times, strict=False))
-    scene = _fit_duration(_checked(scene.model_copy(update={"timeline": timeline or (ir.Wait(duration=1.0),)})),
-                          spec.duration)
+    scene = _fit_duration(
+        _checked(scene.model_copy(update={"timeline": timeline or (ir.Wait(duration=1.0),)})), spec.duration
+    )
     rendered, _ = render_scene(scene, length=config.frames, size=planner.size)
     energy = float((_latents(planner, rendered) - _latents(planner, clip)).abs().mean())
     notes.append(f"keyframes: beam search over {len(steps)} steps with the action-conditioned predictor")

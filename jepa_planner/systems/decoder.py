@@ -115,7 +115,11 @@ class DecoderTraining(L.LightningModule):
             load_weights(jepa, encoder_weights)
         self.encoder: VideoViT = jepa.target_encoder.requires_grad_(not freeze_encoder)
         self.decoder = SceneDecoder(
-            dim=self.encoder.dim, slots=slots, width=decoder_width, depth=decoder_depth, max_tokens=max_tokens,
+            dim=self.encoder.dim,
+            slots=slots,
+            width=decoder_width,
+            depth=decoder_depth,
+            max_tokens=max_tokens,
             pixels=tuple(tubelet) if pixel_pathway else None,  # type: ignore[arg-type]
         )
 
@@ -168,10 +172,12 @@ class DecoderTraining(L.LightningModule):
         out["proposal_recall"] = torch.gather(objectness_target, 1, top).sum() / objectness_target.sum().clamp(min=1)
         colors, fills = torch.cat(matched_color), torch.cat(matched_fill)
         zero = predicted["box"].sum() * 0.0
-        out["loss_color"] = F.cross_entropy(torch.cat(color_logits), colors, ignore_index=IGNORE) if (
-            colors != IGNORE).any() else zero
-        out["loss_fill"] = F.cross_entropy(torch.cat(fill_logits), fills, ignore_index=IGNORE) if (
-            fills != IGNORE).any() else zero
+        out["loss_color"] = (
+            F.cross_entropy(torch.cat(color_logits), colors, ignore_index=IGNORE) if (colors != IGNORE).any() else zero
+        )
+        out["loss_fill"] = (
+            F.cross_entropy(torch.cat(fill_logits), fills, ignore_index=IGNORE) if (fills != IGNORE).any() else zero
+        )
         boxes = torch.cat(box_error)
         out["loss_box"] = boxes.mean() if len(boxes) else zero
         out["loss_appear"] = torch.cat(appear_error).mean() if len(boxes) else zero
@@ -179,14 +185,22 @@ class DecoderTraining(L.LightningModule):
         length = min(max((len(r) for r in token_rows), default=1), self.hparams["max_tokens"])
         tokens = pad_tokens(token_rows, max(length, 1)).to(self.device)
         logits = self.decoder.steps(memory, predicted["state"], self.decoder.input_ids(tokens))
-        out["loss_steps"] = F.cross_entropy(logits.flatten(0, 1), tokens.flatten(), ignore_index=-1) if (
-            tokens >= 0).any() else zero
+        out["loss_steps"] = (
+            F.cross_entropy(logits.flatten(0, 1), tokens.flatten(), ignore_index=-1) if (tokens >= 0).any() else zero
+        )
         valid = tokens >= 0
         out["token_accuracy"] = ((logits.argmax(-1) == tokens) & valid).sum() / valid.sum().clamp(min=1)
         has_object = kind_target != NO_OBJECT
         out["kind_accuracy"] = (predicted["kind"].argmax(-1) == kind_target)[has_object].float().mean()
-        out["loss"] = (out["loss_kind"] + out["loss_color"] + out["loss_fill"] + 5.0 * out["loss_box"]
-                       + out["loss_appear"] + out["loss_steps"] + out["loss_objectness"])
+        out["loss"] = (
+            out["loss_kind"]
+            + out["loss_color"]
+            + out["loss_fill"]
+            + 5.0 * out["loss_box"]
+            + out["loss_appear"]
+            + out["loss_steps"]
+            + out["loss_objectness"]
+        )
         return out
 
     def _proposals(self, scores: torch.Tensor, found: torch.Tensor) -> torch.Tensor:

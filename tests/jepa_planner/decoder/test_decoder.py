@@ -22,8 +22,7 @@ from tests.jepa_planner.data.datasets import make_dataset
 @pytest.fixture(scope="module")
 def labelled_batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     directory = make_dataset(tmp_path_factory.mktemp("decoder") / "l2", level=2, n=8, shard_size=8, seed=11)
-    data = ClipDataModule(data_dirs=[str(directory)], batch_size=8, labeled=True, val_fraction=0.0,
-                          test_fraction=0.0)
+    data = ClipDataModule(data_dirs=[str(directory)], batch_size=8, labeled=True, val_fraction=0.0, test_fraction=0.0)
     data.setup("fit")
     return next(iter(data.train_dataloader()))  # type: ignore[no-any-return]
 
@@ -59,8 +58,13 @@ def test_matching_is_a_permutation() -> None:
     from jepa_planner.decoder.targets import SceneTargets
 
     target = SceneTargets(
-        kind=torch.tensor([0, 3]), color=torch.tensor([1, -100]), fill=torch.tensor([0, 1]),
-        box=torch.rand(2, 4), appear=torch.rand(2), tokens=[], settled=torch.tensor([3, 9]),
+        kind=torch.tensor([0, 3]),
+        color=torch.tensor([1, -100]),
+        fill=torch.tensor([0, 1]),
+        box=torch.rand(2, 4),
+        appear=torch.rand(2),
+        tokens=[],
+        settled=torch.tensor([3, 9]),
     )
     slots = match(predicted, target, 0)
     assert len(set(slots.tolist())) == 2 and all(0 <= s < 5 for s in slots.tolist())
@@ -104,8 +108,15 @@ def test_without_masks_a_failed_decode_is_repaired_not_raised() -> None:
         memory, predicted = decoder.objects(torch.randn(1, 12, 32))
     repaired = 0
     for seed in range(6):
-        decoded = decode_scene(decoder, memory, predicted, temperature=1.0, grammar_mask=False,
-                               semantic_mask=False, generator=torch.Generator().manual_seed(seed))
+        decoded = decode_scene(
+            decoder,
+            memory,
+            predicted,
+            temperature=1.0,
+            grammar_mask=False,
+            semantic_mask=False,
+            generator=torch.Generator().manual_seed(seed),
+        )
         assert check(decoded.scene) == []
         repaired += decoded.repaired
     assert repaired > 0  # random unmasked tokens do not make a valid timeline

@@ -105,9 +105,11 @@ def test_random_walks_under_both_masks_always_parse_and_check(seed: int) -> None
         grammar.feed(VOCAB.terminal(token), "x" if VOCAB.slot(token) is not None else VOCAB.texts[token])
     names = [f"o{i}" for i in range(VOCAB.pointers)]
     head = "scene Walk\n" + "".join(
-        f"o{i} = {kind}()\n" if kind not in ir.SEGMENT_KINDS and kind != "Text" else
-        (f'o{i} = Text("hi")\n' if kind == "Text" else f"o{i} = Arrow((-1, 0), (1, 0))\n")
-        for i, kind in enumerate(kinds) if kind is not None
+        f"o{i} = {kind}()\n"
+        if kind not in ir.SEGMENT_KINDS and kind != "Text"
+        else (f'o{i} = Text("hi")\n' if kind == "Text" else f"o{i} = Arrow((-1, 0), (1, 0))\n")
+        for i, kind in enumerate(kinds)
+        if kind is not None
     )
     scene = parse(head + render_tokens(VOCAB, tokens, names))
     assert check(scene) == []

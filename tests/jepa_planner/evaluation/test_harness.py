@@ -57,11 +57,19 @@ def planner_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def report(data: list[Path], planner_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
-                                                                                                      Path]:
+def report(
+    data: list[Path], planner_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict[str, Any], Path]:
     out = tmp_path_factory.mktemp("eval") / "report"
-    summary = evaluate({"tiny": planner_file}, data, limit=2, methods=("planner", "unconstrained", "nearest"),
-                       out_dir=out, test_fraction=TEST_FRACTION, progress=False)
+    summary = evaluate(
+        {"tiny": planner_file},
+        data,
+        limit=2,
+        methods=("planner", "unconstrained", "nearest"),
+        out_dir=out,
+        test_fraction=TEST_FRACTION,
+        progress=False,
+    )
     return summary, out
 
 
@@ -129,8 +137,22 @@ def test_nearest_retrieves_an_indexed_clip_itself(data: list[Path]) -> None:
 def test_command_line_compares_planners(data: list[Path], planner_file: Path, tmp_path: Path) -> None:
     other = save_planner(tiny_planner(3), tmp_path / "other.safetensors")
     out = tmp_path / "cli"
-    argv = ["--planner", f"a={planner_file}", f"b={other}", "--data", *map(str, data), "--limit", "1",
-            "--test-fraction", str(TEST_FRACTION), "--baselines", "nearest", "--out", str(out), "--quiet"]
+    argv = [
+        "--planner",
+        f"a={planner_file}",
+        f"b={other}",
+        "--data",
+        *map(str, data),
+        "--limit",
+        "1",
+        "--test-fraction",
+        str(TEST_FRACTION),
+        "--baselines",
+        "nearest",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     assert main(argv) == 0
     summary = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert list(summary["runs"]) == ["a/planner", "a/nearest", "b/planner", "b/nearest"]

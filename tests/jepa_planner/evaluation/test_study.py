@@ -41,8 +41,14 @@ def test_mini_study_runs_end_to_end(tmp_path: Path) -> None:
     written = json.loads((out / "study.json").read_text(encoding="utf-8"))
     assert written["settings"]["labels"] == MINI["labels"] and len(written["runs"]) == len(expected)
     report = (out / "RESULTS.md").read_text(encoding="utf-8")
-    for heading in ("## Label efficiency", "### All levels", "### Level 1", "### Grammar and semantic masks",
-                    "### Render-and-compare refinement", "### Set head against a plain autoregressive decoder"):
+    for heading in (
+        "## Label efficiency",
+        "### All levels",
+        "### Level 1",
+        "### Grammar and semantic masks",
+        "### Render-and-compare refinement",
+        "### Set head against a plain autoregressive decoder",
+    ):
         assert heading in report
     assert "| jepa | 4 | planner |" in report and "Not run" in report
     if importlib.util.find_spec("matplotlib") is not None:

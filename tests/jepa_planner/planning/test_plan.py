@@ -88,8 +88,7 @@ def test_plan_from_keyframes(planner_file: Path, clip: tuple[np.ndarray, np.ndar
     assert any("keyframes" in note for note in graph.notes)
     assert len(graph.scene.timeline) == len(stills)
     with pytest.raises(InputError, match="keyframe times"):
-        plan(Spec(keyframes=stills, keyframe_times=times[:1] if len(stills) > 1 else [1.0, 2.0]),
-             planner=planner_file)
+        plan(Spec(keyframes=stills, keyframe_times=times[:1] if len(stills) > 1 else [1.0, 2.0]), planner=planner_file)
 
 
 def test_spec_refuses_nonsense() -> None:
@@ -119,8 +118,14 @@ def test_bad_inputs_and_checkpoints(tmp_path: Path, planner_file: Path) -> None:
     mismatched = tmp_path / "mismatched.safetensors"
     planner = load_planner(planner_file)
     state = {k: v.half() for k, v in planner.state_dict().items() if not k.startswith("decoder.queries")}
-    save_file(state, str(mismatched), metadata={"format": "jepa-planner/1", "config": json.dumps(
-        {**planner.config.__dict__, "tubelet": list(planner.config.tubelet)})})
+    save_file(
+        state,
+        str(mismatched),
+        metadata={
+            "format": "jepa-planner/1",
+            "config": json.dumps({**planner.config.__dict__, "tubelet": list(planner.config.tubelet)}),
+        },
+    )
     with pytest.raises(CheckpointError, match="do not fit"):
         load_planner(mismatched)
 
@@ -138,8 +143,16 @@ def test_cli_plan_writes_dsl_code_and_comparison(
     gif = write_frames(clip[0], tmp_path / "clip.gif", fps=8)
     out = tmp_path / "scene.mscene"
     args = [
-        "plan", str(gif), "-o", str(out), "--manim", str(tmp_path / "scene.py"),
-        "--compare", str(tmp_path / "compare.gif"), "--planner", str(planner_file),
+        "plan",
+        str(gif),
+        "-o",
+        str(out),
+        "--manim",
+        str(tmp_path / "scene.py"),
+        "--compare",
+        str(tmp_path / "compare.gif"),
+        "--planner",
+        str(planner_file),
     ]
     assert main(args) == 0
     assert check(parse(out.read_text())) == []
@@ -153,10 +166,23 @@ def test_cli_plan_writes_dsl_code_and_comparison(
 def test_cli_errors_exit_one_without_traceback(
     tmp_path: Path, planner_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["plan", str(tmp_path / "none.gif"), "-o", str(tmp_path / "s.mscene"),
-                 "--planner", str(planner_file)]) == 1
-    assert main(["plan", str(tmp_path / "none.gif"), "-o", str(tmp_path / "s.mscene"),
-                 "--planner", str(tmp_path / "nothing.safetensors")]) == 1
+    assert (
+        main(["plan", str(tmp_path / "none.gif"), "-o", str(tmp_path / "s.mscene"), "--planner", str(planner_file)])
+        == 1
+    )
+    assert (
+        main(
+            [
+                "plan",
+                str(tmp_path / "none.gif"),
+                "-o",
+                str(tmp_path / "s.mscene"),
+                "--planner",
+                str(tmp_path / "nothing.safetensors"),
+            ]
+        )
+        == 1
+    )
     assert main(["plan", "x.gif", "-o", str(tmp_path / "s.mscene"), "--objects", "Unicorn"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "no such planner file" in err and "cannot decode" in err
@@ -179,8 +205,9 @@ def test_export_keeps_the_frozen_world_encoder_apart_from_a_fine_tuned_one(tmp_p
     jepa = _run_weights(JEPAPretraining(), tmp_path / "jepa.safetensors")
     decoder = DecoderTraining(encoder_weights=str(jepa), decoder_width=32, decoder_depth=1)
     action = ActionConditionedTraining(encoder_weights=str(jepa), pred_dim=32, depth=1, heads=2)
-    same = export_planner(_run_weights(decoder, tmp_path / "d.safetensors"),
-                          _run_weights(action, tmp_path / "a.safetensors"))
+    same = export_planner(
+        _run_weights(decoder, tmp_path / "d.safetensors"), _run_weights(action, tmp_path / "a.safetensors")
+    )
     assert not same.config.world_encoder and same.world_encoder is same.encoder
     with torch.no_grad():
         next(decoder.encoder.parameters()).add_(1.0)  # as fine-tuning would
