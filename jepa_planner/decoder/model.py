@@ -131,20 +131,28 @@ class SceneDecoder(nn.Module):
 
         ``proposals`` (token indices) replaces the top-scoring tokens, as training does with the true ones.
         """
+        memory = self.read(tokens, video)
+        return memory, self.objects_from(memory, proposals)
+
+    def read(self, tokens: torch.Tensor, video: torch.Tensor | None = None) -> torch.Tensor:
+        """The memory ``[B, N, W]`` both heads attend to: projected tokens, plus the pixel pathway if any."""
         memory = self.memory(tokens)
         if self.pixel_embed is not None:
             if video is None:
                 raise ValueError("this decoder has a pixel pathway: pass the clip as well as its tokens")
             pixels = self.pixel_embed(rearrange(pixel_features(video), "b t c h w -> b c t h w"))
             memory = memory + rearrange(pixels, "b w t h x -> b (t h x) w")
-        memory = self.memory_norm(memory)
+        return self.memory_norm(memory)  # type: ignore[no-any-return]
+
+    def objects_from(self, memory: torch.Tensor, proposals: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """The per-slot predictions of ``objects`` from a memory made by ``read``."""
         objectness = self.objectness(memory).squeeze(-1)  # [B, N]
         if proposals is None:
             proposals = objectness.topk(min(self.slots, objectness.shape[1]), dim=1).indices  # [B, K]
         picked = torch.gather(memory, 1, proposals[..., None].expand(-1, -1, memory.shape[-1]))
         state = self.object_norm(self.object_decoder(picked + self.queries[: proposals.shape[1]], memory))
         box = self.box(state)
-        return memory, {
+        return {
             "objectness": objectness,
             "proposals": proposals,
             "state": state,

@@ -33,7 +33,7 @@ from codegen.media import atomic_path
 from jepa_planner.decoder.model import SceneDecoder
 from jepa_planner.models.action import ActionConditionedPredictor
 from jepa_planner.models.vit import VideoViT
-from jepa_planner.systems.export import CheckpointError
+from jepa_planner.systems.export import CheckpointError, load_state
 
 FORMAT = "jepa-planner/1"
 DEFAULT_NAME = "default.safetensors"
@@ -162,25 +162,8 @@ def load_planner(path: str | Path | None = None) -> Planner:
             hint="a weights.safetensors from a training run becomes a planner with `jepa-planner export`",
         )
     planner = Planner(PlannerConfig.from_json(metadata.get("config", ""), name))
-    _load_state(planner, state, name)
+    load_state(planner, state, filename=name, problem="the tensors do not fit the planner config")
     return planner
-
-
-def _load_state(module: nn.Module, state: dict[str, torch.Tensor], name: str) -> None:
-    expected = module.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = sorted(k for k in set(expected) & set(state) if expected[k].shape != state[k].shape)
-    if missing or unexpected or wrong:
-        detail = (
-            f"missing {missing[:3]}"
-            if missing
-            else f"unexpected {unexpected[:3]}"
-            if unexpected
-            else (f"{wrong[0]} has shape {tuple(state[wrong[0]].shape)}, expected {tuple(expected[wrong[0]].shape)}")
-        )
-        raise CheckpointError(f"the tensors do not fit the planner config ({detail})", filename=name)
-    module.load_state_dict({k: v.float() for k, v in state.items()})
 
 
 def _run_weights(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -239,7 +222,8 @@ def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = N
         if separate:  # the decoder fine-tuned its encoder; the world model keeps the frozen JEPA one
             parts["jepa_encoder."] = world
     planner = Planner(config)
-    _load_state(planner, {p + k: v for p, part in parts.items() for k, v in part.items()}, str(decoder_run))
+    merged = {p + k: v for p, part in parts.items() for k, v in part.items()}
+    load_state(planner, merged, filename=str(decoder_run), problem="the tensors do not fit the planner config")
     return planner
 
 

@@ -141,10 +141,10 @@ class DecoderTraining(L.LightningModule):
         objectness_target = torch.zeros(tokens.shape[:2], device=self.device)
         for i, found in enumerate(positives):
             objectness_target[i, found] = 1.0
-        with torch.no_grad():
-            scores = self.decoder.objects(tokens, batch["frames"])[1]["objectness"]
+        memory = self.decoder.read(tokens, batch["frames"])
+        scores = self.decoder.objectness(memory).squeeze(-1).detach()  # [B, N], to choose the other proposals
         proposals = torch.stack([self._proposals(scores[i], found) for i, found in enumerate(positives)])
-        memory, predicted = self.decoder.objects(tokens, batch["frames"], proposals)
+        predicted = self.decoder.objects_from(memory, proposals)
         batch_size, slots = predicted["kind"].shape[:2]
         kind_target = torch.full((batch_size, slots), NO_OBJECT, dtype=torch.long, device=self.device)
         matched_color, matched_fill, box_error, appear_error = [], [], [], []

@@ -50,6 +50,21 @@ def load_weights(module: torch.nn.Module, path: str | Path) -> torch.nn.Module:
         raise CheckpointError(
             f"the weights file is damaged: {exc}", filename=str(path), hint="export it again from the run's checkpoint"
         ) from None
+    load_state(
+        module,
+        state,
+        filename=str(path),
+        problem="the weights do not fit this model",
+        hint="check that the config (preset, resolution, tubelet) matches the one trained",
+    )
+    return module
+
+
+def load_state(
+    module: torch.nn.Module, state: dict[str, torch.Tensor], *, filename: str, problem: str, hint: str | None = None
+) -> None:
+    """Load ``state`` into ``module`` (casting dtypes), or raise a ``CheckpointError`` saying ``problem`` and
+    which tensor is missing, unexpected or of the wrong shape."""
     expected = module.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
@@ -62,13 +77,8 @@ def load_weights(module: torch.nn.Module, path: str | Path) -> torch.nn.Module:
             if unexpected
             else f"shape of {wrong[0]} is {tuple(state[wrong[0]].shape)}, expected {tuple(expected[wrong[0]].shape)}"
         )
-        raise CheckpointError(
-            f"the weights do not fit this model ({detail})",
-            filename=str(path),
-            hint="check that the config (preset, resolution, tubelet) matches the one trained",
-        )
+        raise CheckpointError(f"{problem} ({detail})", filename=filename, hint=hint)
     module.load_state_dict(state)
-    return module
 
 
 def model_card(system: L.LightningModule, trainer: L.Trainer) -> str:
