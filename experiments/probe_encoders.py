@@ -51,6 +51,7 @@ from jepa_planner.data.shards import Sample, dataset_shards, read_shard  # noqa:
 from jepa_planner.probe import (  # noqa: E402
     MAX_OBJECTS,
     VERB_NAMES,
+    TubeletPixels,
     extract_features,
     majority_metrics,
     probe_labels,
@@ -238,6 +239,9 @@ def evaluate_encoders(args: argparse.Namespace, train: list[Sample], test: list[
         random_stats.append(feature_stats(torch.cat(features)))
         log(f"random seed {seed}: " + ", ".join(f"{k} {v:.3g}" for k, v in random_stats[-1].items()))
         random_runs.append(probe_features("random", features, labels, args, seed))
+    features, _ = extract("pixels", TubeletPixels(tuple(args.tubelet)), train, test, args.batch_size)
+    pixel_stats = feature_stats(torch.cat(features))
+    pixel_runs = [probe_features("pixels", features, labels, args, seed) for seed in args.seeds]
     return {
         "jepa": {
             "runs": [{"seed": s, **m} for s, m in zip(args.seeds, jepa_runs, strict=True)],
@@ -250,6 +254,11 @@ def evaluate_encoders(args: argparse.Namespace, train: list[Sample], test: list[
             "summary": summarise(random_runs),
             "features": summarise(random_stats),
             "features_by_seed": random_stats,
+        },
+        "pixels": {
+            "runs": [{"seed": s, **m} for s, m in zip(args.seeds, pixel_runs, strict=True)],
+            "summary": summarise(pixel_runs),
+            "features": pixel_stats,
         },
         "majority": {"summary": summarise([majority_metrics(*labels)])},
     }
@@ -273,8 +282,12 @@ def _cell(summary: dict[str, float], scale: float = 100.0, spec: str = ".1f") ->
 def markdown(results: dict[str, Any]) -> str:
     """The Markdown report: probe metrics and feature statistics per encoder."""
     encoders = results["encoders"]
-    titles = {"jepa": f"JEPA target encoder (`{results['jepa']}`)", "random": "random init (same architecture)",
-              "majority": "majority of train (floor)"}  # fmt: skip
+    titles = {
+        "jepa": f"JEPA target encoder (`{results['jepa']}`)",
+        "random": "random init (same architecture)",
+        "pixels": "raw tubelet pixels (no encoder; reference)",
+        "majority": "majority of train (floor)",
+    }
     lines = [
         "# Frozen-encoder probe: JEPA against random initialisation",
         "",
@@ -301,6 +314,7 @@ def markdown(results: dict[str, Any]) -> str:
         "| random | "
         + " | ".join(_cell(encoders["random"]["features"][key], 1.0, ".3g") for key in FEATURE_STATS)
         + " |",
+        "| pixels | " + " | ".join(f"{encoders['pixels']['features'][key]:.3g}" for key in FEATURE_STATS) + " |",
         "",
         "For the JEPA the seed changes only the probe; for the random encoder it also changes the encoder's "
         "initialisation. Test label histograms: count "

@@ -122,7 +122,7 @@ def extract_features(encoder: nn.Module, samples: Sequence[Sample], batch_size: 
     """
     was_training = encoder.training
     encoder.eval()
-    device = next(encoder.parameters()).device
+    device = next(iter(encoder.parameters()), torch.empty(0)).device  # a parameterless encoder runs on the CPU
     chunks = []
     try:
         with torch.no_grad():
@@ -133,6 +133,21 @@ def extract_features(encoder: nn.Module, samples: Sequence[Sample], batch_size: 
     finally:
         encoder.train(was_training)
     return torch.cat(chunks)
+
+
+class TubeletPixels(nn.Module):
+    """A reference "encoder" with nothing learned: each token is the raw pixels of its tubelet, ``[B, N, t*h*w*3]``.
+
+    Probing it says how much a probe of this size reads from the input itself, in the encoders' token layout.
+    """
+
+    def __init__(self, tubelet: tuple[int, int, int]) -> None:
+        super().__init__()
+        self.tubelet = tuple(tubelet)
+
+    def forward(self, video: torch.Tensor) -> torch.Tensor:
+        t, h, w = self.tubelet
+        return rearrange(video, "b (nt t) c (nh h) (nw w) -> b (nt nh nw) (t c h w)", t=t, h=h, w=w)
 
 
 class AttentiveProbe(nn.Module):

@@ -1,10 +1,14 @@
-"""Multiblock 3D tube masks (V-JEPA) and a causal mask, returned as index tensors.
+"""Multiblock 3D tube masks (V-JEPA), a causal mask and a mixture of them, returned as index tensors.
 
 Tokens are numbered in ``(t, h, w)`` raster order over a grid of ``T x H x W`` tokens (``n = (t * H + h) * W + w``).
 A *tube* is a spatial block repeated through every time slot, so the model cannot fill a hidden region by
 copying it from a neighbouring frame. The union of a sample's blocks is its *target* set; the rest is its
 *context*. V-JEPA draws two settings, short-range (8 blocks at spatial scale 0.15) and long-range (2 blocks at
 scale 0.7), with aspect ratios from 0.75 to 1.5.
+
+A *causal* mask hides the future: the context is the first time slots and the target the rest, so the predictor
+must carry what it saw forward in time. ``MaskMixture`` cycles through several maskers, one per batch, as
+``JEPAPretraining(masks=...)`` asks for them by name (``MASKS``).
 
 Every sample of a batch must keep the same number of context and of target tokens so the index tensors are
 rectangular: counts are cut to the smallest in the batch, keeping a random subset of each sample's tokens.
@@ -124,6 +128,9 @@ class MultiblockMask:
 class CausalMask:
     """Hide the future: context is the first ``context_slots`` time slots, target the rest.
 
+    With ``context_slots=None`` each call draws the split uniformly from 1 .. T-1 slots (one split per batch, so
+    the index tensors stay rectangular).
+
     Examples
     --------
     >>> context, target = CausalMask(grid=(4, 2, 2), context_slots=1)(batch_size=1)
@@ -131,8 +138,9 @@ class CausalMask:
     ([[0, 1, 2, 3]], torch.Size([1, 12]))
     """
 
-    def __init__(self, *, grid: tuple[int, int, int], context_slots: int) -> None:
-        assert 0 < context_slots < grid[0], "the causal mask needs at least one context and one target slot"
+    def __init__(self, *, grid: tuple[int, int, int], context_slots: int | None) -> None:
+        assert grid[0] >= 2, "the causal mask needs at least two time slots"
+        assert context_slots is None or 0 < context_slots < grid[0], "need one context and one target slot at least"
         self.grid = grid
         self.context_slots = context_slots
 
@@ -141,9 +149,52 @@ class CausalMask:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Context and target indices, ``[B, K]`` and ``[B, M]``."""
         frames, height, width = self.grid
-        split = self.context_slots * height * width
+        slots = self.context_slots
+        if slots is None:
+            slots = int(torch.randint(1, frames, (1,), generator=generator))
+        split = slots * height * width
         tokens = torch.arange(frames * height * width)
         return tokens[:split].expand(batch_size, -1).clone(), tokens[split:].expand(batch_size, -1).clone()
+
+
+#: Mask settings by name, as configs list them: V-JEPA's two multiblock settings and the causal mask.
+MASKS: tuple[str, ...] = ("short", "long", "causal")
+
+
+class MaskMixture:
+    """Cycle through maskers, one per call (per batch): ``names`` drawn from ``MASKS``.
+
+    Examples
+    --------
+    >>> masks = MaskMixture(grid=(4, 2, 2), names=("causal", "long"))
+    >>> context, target = masks(batch_size=1)  # causal: every context token comes before every target token
+    >>> int(context.max()) < int(target.min())
+    True
+    """
+
+    def __init__(self, *, grid: tuple[int, int, int], names: tuple[str, ...] = ("short", "long")) -> None:
+        unknown = [name for name in names if name not in MASKS]
+        if not names or unknown:
+            raise ValueError(f"masks must be a non-empty list drawn from {list(MASKS)}; got {list(names)}")
+        self.grid = grid
+        self.names = tuple(names)
+        self.maskers: list[MultiblockMask | CausalMask] = [_masker(name, grid) for name in names]
+        self.calls = 0
+
+    def __call__(
+        self, *, batch_size: int, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Context and target indices of the next masker in turn, ``[B, K]`` and ``[B, M]``."""
+        masker = self.maskers[self.calls % len(self.maskers)]
+        self.calls += 1
+        return masker(batch_size=batch_size, generator=generator)
+
+
+def _masker(name: str, grid: tuple[int, int, int]) -> MultiblockMask | CausalMask:
+    """The masker a ``MASKS`` name stands for."""
+    if name == "causal":
+        return CausalMask(grid=grid, context_slots=None)
+    return MultiblockMask(grid=grid, specs=(SHORT_RANGE if name == "short" else LONG_RANGE,))
 
 
 def _rectangular(masks: list[torch.Tensor], generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

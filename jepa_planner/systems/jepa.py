@@ -1,10 +1,13 @@
 """JEPA pretraining as a LightningModule: context encoder, EMA target encoder and predictor, wired together.
 
-Each step draws multiblock tube masks, encodes only the context tokens, predicts the target tokens, and takes
+Each step draws masks (V-JEPA's multiblock tubes, and optionally causal ones that hide the future; ``masks``
+names them, one setting per batch in turn), encodes only the context tokens, predicts the target tokens, and takes
 the L1 distance to the layer-normed target encoder's features of the full clip. The target encoder follows the
 context encoder by an exponential moving average whose momentum rises linearly from ``ema[0]`` to ``ema[1]``.
-An optional VICReg-style term (variance and covariance of clip-mean context features) fights collapse, and the
-target features' per-dimension std and effective rank are logged to watch for it.
+Two optional terms fight collapse: VICReg's variance and covariance terms, and SIGReg (LeJEPA, Balestriero and
+LeCun 2025), an Epps-Pulley test that the features, projected on random directions, follow a standard normal.
+Either sees the context encoder's features, clip means (``regularise="clip"``) or every context token
+(``"tokens"``). The target features' per-dimension std and effective rank are logged to watch for collapse.
 
 Synthetic clips are mostly black background: at 64x36 about nine tokens in ten show nothing, so a plain mean
 over target tokens rewards predicting "empty" well. ``foreground_weight`` shifts the loss toward the tokens
@@ -24,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from einops import reduce
 
-from jepa_planner.masks import MultiblockMask, apply_masks
+from jepa_planner.masks import MaskMixture, apply_masks
 from jepa_planner.models.vit import Predictor, VideoViT
 from jepa_planner.systems.schedule import warmup_cosine
 
@@ -54,6 +57,27 @@ def vicreg_terms(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return variance, off_diagonal.pow(2).sum() / features.shape[1]
 
 
+def sigreg(
+    features: torch.Tensor, *, directions: int = 256, knots: int = 17, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """SIGReg: how far ``[N, D]`` features are from a standard normal, seen along random unit directions.
+
+    For each of ``directions`` random unit vectors the 1-D projections' empirical characteristic function is
+    compared with the normal's, ``exp(-t^2 / 2)``, by the Epps-Pulley integral of the squared difference under a
+    Gaussian window, over ``t`` in [0, 3] (the integrand is even) by the trapezoid rule. The mean over directions
+    is returned (0 for normal features; it grows as features collapse or drift). It is not scaled by ``N``, so
+    its size does not depend on the batch.
+    """
+    dim = features.shape[-1]
+    a = torch.randn(dim, directions, generator=generator, device="cpu").to(features)
+    projected = features @ (a / a.norm(dim=0, keepdim=True))  # [N, M]
+    t = torch.linspace(0.0, 3.0, knots, device=features.device, dtype=features.dtype)  # [K]
+    angle = projected.unsqueeze(-1) * t  # [N, M, K]
+    normal = torch.exp(-0.5 * t**2)  # the normal's characteristic function, also the window
+    gap = (torch.cos(angle).mean(dim=0) - normal) ** 2 + torch.sin(angle).mean(dim=0) ** 2  # [M, K]
+    return (2.0 * torch.trapezoid(gap * normal, t, dim=-1)).mean()
+
+
 class JEPAPretraining(L.LightningModule):
     """V-JEPA-style pretraining on unlabeled clips.
 
@@ -68,9 +92,17 @@ class JEPAPretraining(L.LightningModule):
     ema
         Target momentum at the first and the last step.
     vicreg_weight
-        Weight of the anti-collapse term (0 turns it off).
+        Weight of the VICReg term (0 turns it off).
+    sigreg_weight
+        Weight of the SIGReg term (0 turns it off).
+    regularise
+        What the anti-collapse terms see: ``"clip"`` (the token mean of each clip's context, ``[B, D]``) or
+        ``"tokens"`` (every context token, ``[B * K, D]``).
     foreground_weight
         Extra loss weight of target tokens that show something (0: every token counts the same).
+    masks
+        Mask settings, one per batch in turn, from ``jepa_planner.masks.MASKS``: ``short`` and ``long`` are
+        V-JEPA's multiblock tubes, ``causal`` hides the last 1 .. T-1 time slots.
     """
 
     def __init__(
@@ -90,15 +122,20 @@ class JEPAPretraining(L.LightningModule):
         ema: tuple[float, float] = (0.996, 1.0),
         vicreg_weight: float = 0.0,
         foreground_weight: float = 0.0,
+        masks: tuple[str, ...] = ("short", "long"),
+        sigreg_weight: float = 0.0,
+        regularise: str = "clip",
     ) -> None:
         super().__init__()
+        if regularise not in ("clip", "tokens"):
+            raise ValueError(f"regularise must be 'clip' or 'tokens', got {regularise!r}")
         self.save_hyperparameters()
         self.encoder = VideoViT(frames=frames, height=height, width=width, tubelet=tubelet, preset=preset)
         self.target_encoder = copy.deepcopy(self.encoder).requires_grad_(False)
         self.predictor = Predictor(
             dim=self.encoder.dim, grid=self.encoder.grid, pred_dim=pred_dim, depth=pred_depth, heads=pred_heads
         )
-        self.masks = MultiblockMask(grid=self.encoder.grid)
+        self.masks = MaskMixture(grid=self.encoder.grid, names=tuple(masks))
 
     def forward(self, video: torch.Tensor) -> torch.Tensor:
         """Frozen features for downstream use: the target encoder's tokens, ``[B, N, D]``."""
@@ -121,10 +158,16 @@ class JEPAPretraining(L.LightningModule):
         else:
             out = {"loss_jepa": error.mean()}
         loss = out["loss_jepa"]
-        if self.hparams["vicreg_weight"] > 0:
-            variance, covariance = vicreg_terms(context.mean(dim=1))  # clip-mean context features [B, D]
-            out.update(loss_variance=variance, loss_covariance=covariance)
-            loss = loss + self.hparams["vicreg_weight"] * (variance + 0.04 * covariance)
+        if self.hparams["vicreg_weight"] > 0 or self.hparams["sigreg_weight"] > 0:
+            # Clip-mean context features [B, D], or every context token [B * K, D].
+            seen = context.mean(dim=1) if self.hparams["regularise"] == "clip" else context.flatten(0, 1)
+            if self.hparams["vicreg_weight"] > 0:
+                variance, covariance = vicreg_terms(seen)
+                out.update(loss_variance=variance, loss_covariance=covariance)
+                loss = loss + self.hparams["vicreg_weight"] * (variance + 0.04 * covariance)
+            if self.hparams["sigreg_weight"] > 0:
+                out["loss_sigreg"] = sigreg(seen)
+                loss = loss + self.hparams["sigreg_weight"] * out["loss_sigreg"]
         clip_mean = targets.mean(dim=1)  # [B, D]
         out.update(loss=loss, target_std=targets.flatten(0, 1).std(dim=0).mean(), target_rank=effective_rank(clip_mean))
         return out

@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 
 from jepa_planner.cli import main
 from jepa_planner.systems.export import CheckpointError, load_weights, save_weights
-from jepa_planner.systems.jepa import JEPAPretraining, effective_rank
+from jepa_planner.systems.jepa import JEPAPretraining, effective_rank, sigreg
 from tests.jepa_planner.helpers import RandomClipData
 
 SMALL = {"frames": 8, "height": 18, "width": 32, "tubelet": (2, 6, 8), "pred_dim": 32, "pred_depth": 1}
@@ -50,6 +50,31 @@ def test_effective_rank_counts_directions() -> None:
     assert effective_rank(torch.randn(256, 8)).item() > 7.0
     line = torch.randn(256, 1) * torch.ones(1, 8)
     assert effective_rank(line).item() < 1.1
+
+
+def test_sigreg_is_small_for_normal_features_and_large_for_collapsed_ones() -> None:
+    generator = torch.Generator().manual_seed(0)
+    normal = sigreg(torch.randn(4000, 32, generator=generator), generator=generator).item()
+    narrow = sigreg(0.2 * torch.randn(4000, 32, generator=generator), generator=generator).item()
+    line = sigreg(torch.randn(4000, 1, generator=generator) * torch.ones(1, 32), generator=generator).item()
+    assert normal < 0.005 and narrow > 0.1 and line > 0.05
+    assert sigreg(torch.zeros(4000, 32)).item() == pytest.approx(0.4, abs=0.02), "the value of a point mass"
+
+
+@pytest.mark.parametrize("regularise", ["clip", "tokens"])
+def test_anti_collapse_terms_join_the_loss_and_reach_the_encoder(regularise: str) -> None:
+    torch.manual_seed(0)
+    system = JEPAPretraining(**SMALL, vicreg_weight=1.0, sigreg_weight=1.0, regularise=regularise)  # type: ignore[arg-type]
+    out = system.jepa_loss(torch.rand(4, 8, 3, 18, 32))
+    terms = out["loss_jepa"] + out["loss_variance"] + 0.04 * out["loss_covariance"] + out["loss_sigreg"]
+    torch.testing.assert_close(out["loss"], terms)
+    out["loss_sigreg"].backward()
+    assert system.encoder.embed.weight.grad is not None and system.encoder.embed.weight.grad.abs().sum() > 0
+
+
+def test_unknown_regularise_target_is_refused() -> None:
+    with pytest.raises(ValueError, match="regularise"):
+        JEPAPretraining(**SMALL, regularise="pixels")  # type: ignore[arg-type]
 
 
 def write_config(tmp_path: Path, extra: str = "") -> Path:

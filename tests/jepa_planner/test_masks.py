@@ -1,10 +1,11 @@
-"""Masks: coverage, disjointness, tube structure, the causal split, and apply_masks."""
+"""Masks: coverage, disjointness, tube structure, the causal split, the mixture, and apply_masks."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
-from jepa_planner.masks import CausalMask, MaskSpec, MultiblockMask, apply_masks
+from jepa_planner.masks import CausalMask, MaskMixture, MaskSpec, MultiblockMask, apply_masks
 from jepa_planner.masks.multiblock import LONG_RANGE, SHORT_RANGE
 
 GRID = (4, 6, 8)
@@ -53,6 +54,36 @@ def test_causal_mask_hides_the_future() -> None:
     context, target = CausalMask(grid=GRID, context_slots=3)(batch_size=2)
     assert context.shape == (2, 3 * 48) and target.shape == (2, 48)
     assert context.max() < target.min()
+
+
+def test_causal_mask_draws_every_split_when_asked() -> None:
+    masks = CausalMask(grid=GRID, context_slots=None)
+    generator = torch.Generator().manual_seed(4)
+    splits = set()
+    for _ in range(40):
+        context, target = masks(batch_size=2, generator=generator)
+        assert context.shape[1] + target.shape[1] == N and context.max() < target.min()
+        splits.add(context.shape[1] // 48)
+    assert splits == {1, 2, 3}
+
+
+def test_mixture_cycles_its_maskers_in_order() -> None:
+    masks = MaskMixture(grid=GRID, names=("causal", "short", "long"))
+    generator = torch.Generator().manual_seed(5)
+    for _ in range(2):
+        context, target = masks(batch_size=3, generator=generator)
+        assert context.max() < target.min(), "first the causal mask"
+        short_context, short_target = masks(batch_size=3, generator=generator)
+        long_context, long_target = masks(batch_size=3, generator=generator)
+        assert short_target.shape[1] < long_target.shape[1], "then short-range, then long-range tubes"
+        for c, t in zip(long_context.tolist(), long_target.tolist(), strict=True):
+            assert not set(c) & set(t)
+
+
+@pytest.mark.parametrize("names", [(), ("short", "sideways")])
+def test_mixture_rejects_unknown_or_no_settings(names: tuple[str, ...]) -> None:
+    with pytest.raises(ValueError, match="short"):
+        MaskMixture(grid=GRID, names=names)
 
 
 def test_apply_masks_gathers_rows() -> None:

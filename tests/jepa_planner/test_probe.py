@@ -21,6 +21,7 @@ from jepa_planner.probe import (
     MAX_OBJECTS,
     VERB_NAMES,
     AttentiveProbe,
+    TubeletPixels,
     extract_features,
     probe_labels,
     train_and_evaluate_probe,
@@ -113,6 +114,14 @@ def test_extract_features_is_frozen_and_restores_the_mode(l2_data: Path) -> None
     torch.testing.assert_close(extract_features(encoder, samples[1:2], batch_size=1), feats[1:2])
 
 
+def test_tubelet_pixels_are_the_raw_tubelets() -> None:
+    video = torch.rand(2, 8, 3, 12, 16)
+    tokens = TubeletPixels((4, 6, 8))(video)
+    assert tokens.shape == (2, 2 * 2 * 2, 4 * 3 * 6 * 8)
+    # Token (t=1, h=0, w=1) is frames 4..7, rows 0..5, columns 8..15, flattened time, channel, row, column.
+    torch.testing.assert_close(tokens[:, 5], video[:, 4:8, :, 0:6, 8:16].flatten(1))
+
+
 def test_split_keeps_scenes_apart(l2_data: Path) -> None:
     train, test = disjoint_split(stream_samples([str(l2_data)]), 5, 4)
     assert (len(train), len(test)) == (5, 4)
@@ -129,12 +138,13 @@ def test_script_end_to_end(l2_data: Path, tmp_path: Path) -> None:
     written = json.loads(Path(f"{out}.json").read_text(encoding="utf-8"))
     assert written == json.loads(json.dumps(results)), "the JSON file is not the returned results"
     assert (written["n_train"], written["n_test"]) == (6, 6)
-    assert set(written["encoders"]) == {"jepa", "random", "majority"}
-    for name in ("jepa", "random"):
+    assert set(written["encoders"]) == {"jepa", "random", "pixels", "majority"}
+    for name in ("jepa", "random", "pixels"):
         summary = written["encoders"][name]["summary"]
         assert 0.0 <= summary["count_acc"]["mean"] <= 1.0 and summary["count_acc"]["std"] == 0.0
         assert written["encoders"][name]["features"]["effective_rank"]
     assert written["encoders"]["jepa"]["features"]["effective_rank"] > 1.0
     table = Path(f"{out}.md").read_text(encoding="utf-8")
     assert "| encoder | count acc |" in table and "random init" in table and "effective rank" in table
+    assert "raw tubelet pixels" in table
     assert "--train 6 --test 6" in table
