@@ -88,6 +88,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument("--data", nargs="+", required=True, help="dataset directories made by `jepa-planner data gen`")
     parser.add_argument("--jepa", required=True, help="a JEPAPretraining weights.safetensors")
+    parser.add_argument(
+        "--jepa-encoder",
+        choices=("target", "context"),
+        default="target",
+        help="which of the JEPA's encoders to probe: the EMA target (default) or the online context encoder",
+    )
     parser.add_argument("--train", type=int, default=500, help="labelled clips to train the probe on")
     parser.add_argument("--test", type=int, default=500, help="clips to test on (scenes disjoint from train)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -129,11 +135,11 @@ def encoder_config(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def jepa_encoder(config: dict[str, Any], weights: str | Path) -> nn.Module:
-    """The target encoder of a trained ``JEPAPretraining`` (a ``CheckpointError`` if the file does not fit)."""
+def jepa_encoder(config: dict[str, Any], weights: str | Path, which: str = "target") -> nn.Module:
+    """The ``which`` (target or context) encoder of a trained ``JEPAPretraining`` (``CheckpointError`` if unfit)."""
     system = JEPAPretraining(**config)
     load_weights(system, weights)
-    return system.target_encoder
+    return system.target_encoder if which == "target" else system.encoder
 
 
 def random_encoder(config: dict[str, Any], seed: int) -> nn.Module:
@@ -229,7 +235,8 @@ def evaluate_encoders(args: argparse.Namespace, train: list[Sample], test: list[
     """Probe the JEPA encoder and one random encoder per seed; runs, summaries and feature statistics."""
     labels = (stack_labels([probe_labels(s) for s in train]), stack_labels([probe_labels(s) for s in test]))
     config = encoder_config(args)
-    features, seconds = extract("jepa", jepa_encoder(config, args.jepa), train, test, args.batch_size)
+    encoder = jepa_encoder(config, args.jepa, args.jepa_encoder)
+    features, seconds = extract("jepa", encoder, train, test, args.batch_size)
     jepa_stats = feature_stats(torch.cat(features))
     log("jepa: " + ", ".join(f"{k} {v:.3g}" for k, v in jepa_stats.items()))
     jepa_runs = [probe_features("jepa", features, labels, args, seed) for seed in args.seeds]
@@ -283,7 +290,7 @@ def markdown(results: dict[str, Any]) -> str:
     """The Markdown report: probe metrics and feature statistics per encoder."""
     encoders = results["encoders"]
     titles = {
-        "jepa": f"JEPA target encoder (`{results['jepa']}`)",
+        "jepa": f"JEPA {results.get('jepa_encoder', 'target')} encoder (`{results['jepa']}`)",
         "random": "random init (same architecture)",
         "pixels": "raw tubelet pixels (no encoder; reference)",
         "majority": "majority of train (floor)",
@@ -351,6 +358,7 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
         "command": command,
         "data": list(args.data),
         "jepa": str(args.jepa),
+        "jepa_encoder": args.jepa_encoder,
         "encoder": encoder_config(args),
         "n_train": len(train),
         "n_test": len(test),

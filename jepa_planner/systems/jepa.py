@@ -6,8 +6,10 @@ the L1 distance to the layer-normed target encoder's features of the full clip. 
 context encoder by an exponential moving average whose momentum rises linearly from ``ema[0]`` to ``ema[1]``.
 Two optional terms fight collapse: VICReg's variance and covariance terms, and SIGReg (LeJEPA, Balestriero and
 LeCun 2025), an Epps-Pulley test that the features, projected on random directions, follow a standard normal.
-Either sees the context encoder's features, clip means (``regularise="clip"``) or every context token
-(``"tokens"``). The target features' per-dimension std and effective rank are logged to watch for collapse.
+Either sees the context encoder's features: clip means (``regularise="clip"``), every context token
+(``"tokens"``), or every context token minus the batch's mean token at its position (``"centred"``). Centring takes
+away what a token owes to its position alone, so spreading the features cannot be done with a positional code;
+what is left must differ between clips. The target features' per-dimension std and effective rank are logged to watch for collapse.
 
 Synthetic clips are mostly black background: at 64x36 about nine tokens in ten show nothing, so a plain mean
 over target tokens rewards predicting "empty" well. ``foreground_weight`` shifts the loss toward the tokens
@@ -57,6 +59,27 @@ def vicreg_terms(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return variance, off_diagonal.pow(2).sum() / features.shape[1]
 
 
+#: What the anti-collapse terms can see (``JEPAPretraining(regularise=...)``).
+REGULARISE: tuple[str, ...] = ("clip", "tokens", "centred")
+
+
+def regularised_features(context: torch.Tensor, index: torch.Tensor, num_tokens: int, mode: str) -> torch.Tensor:
+    """The features the anti-collapse terms see, from context tokens ``[B, K, D]`` at positions ``index [B, K]``.
+
+    ``clip``: ``[B, D]`` clip means; ``tokens``: ``[B * K, D]``; ``centred``: ``[B * K, D]``, each token minus the
+    mean of the batch's tokens at the same position.
+    """
+    if mode == "clip":
+        return context.mean(dim=1)
+    tokens = context.flatten(0, 1)  # [B * K, D]
+    if mode == "tokens":
+        return tokens
+    positions = index.flatten()  # [B * K]
+    sums = tokens.new_zeros(num_tokens, tokens.shape[-1]).index_add(0, positions, tokens)  # [N, D]
+    counts = torch.bincount(positions, minlength=num_tokens).clamp_min(1).unsqueeze(-1).to(tokens)
+    return tokens - (sums / counts)[positions]
+
+
 def sigreg(
     features: torch.Tensor, *, directions: int = 256, knots: int = 17, generator: torch.Generator | None = None
 ) -> torch.Tensor:
@@ -96,8 +119,9 @@ class JEPAPretraining(L.LightningModule):
     sigreg_weight
         Weight of the SIGReg term (0 turns it off).
     regularise
-        What the anti-collapse terms see: ``"clip"`` (the token mean of each clip's context, ``[B, D]``) or
-        ``"tokens"`` (every context token, ``[B * K, D]``).
+        What the anti-collapse terms see: ``"clip"`` (the token mean of each clip's context, ``[B, D]``),
+        ``"tokens"`` (every context token, ``[B * K, D]``) or ``"centred"`` (every context token minus the batch
+        mean at its position).
     foreground_weight
         Extra loss weight of target tokens that show something (0: every token counts the same).
     masks
@@ -127,8 +151,8 @@ class JEPAPretraining(L.LightningModule):
         regularise: str = "clip",
     ) -> None:
         super().__init__()
-        if regularise not in ("clip", "tokens"):
-            raise ValueError(f"regularise must be 'clip' or 'tokens', got {regularise!r}")
+        if regularise not in REGULARISE:
+            raise ValueError(f"regularise must be one of {list(REGULARISE)}, got {regularise!r}")
         self.save_hyperparameters()
         self.encoder = VideoViT(frames=frames, height=height, width=width, tubelet=tubelet, preset=preset)
         self.target_encoder = copy.deepcopy(self.encoder).requires_grad_(False)
@@ -159,8 +183,7 @@ class JEPAPretraining(L.LightningModule):
             out = {"loss_jepa": error.mean()}
         loss = out["loss_jepa"]
         if self.hparams["vicreg_weight"] > 0 or self.hparams["sigreg_weight"] > 0:
-            # Clip-mean context features [B, D], or every context token [B * K, D].
-            seen = context.mean(dim=1) if self.hparams["regularise"] == "clip" else context.flatten(0, 1)
+            seen = regularised_features(context, context_index, self.encoder.num_tokens, self.hparams["regularise"])
             if self.hparams["vicreg_weight"] > 0:
                 variance, covariance = vicreg_terms(seen)
                 out.update(loss_variance=variance, loss_covariance=covariance)

@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 
 from jepa_planner.cli import main
 from jepa_planner.systems.export import CheckpointError, load_weights, save_weights
-from jepa_planner.systems.jepa import JEPAPretraining, effective_rank, sigreg
+from jepa_planner.systems.jepa import JEPAPretraining, effective_rank, regularised_features, sigreg
 from tests.jepa_planner.helpers import RandomClipData
 
 SMALL = {"frames": 8, "height": 18, "width": 32, "tubelet": (2, 6, 8), "pred_dim": 32, "pred_depth": 1}
@@ -61,7 +61,21 @@ def test_sigreg_is_small_for_normal_features_and_large_for_collapsed_ones() -> N
     assert sigreg(torch.zeros(4000, 32)).item() == pytest.approx(0.4, abs=0.02), "the value of a point mass"
 
 
-@pytest.mark.parametrize("regularise", ["clip", "tokens"])
+def test_centred_features_take_away_the_mean_token_of_each_position() -> None:
+    context = torch.randn(3, 4, 5)
+    index = torch.tensor([[0, 1, 2, 3], [0, 1, 2, 5], [1, 2, 3, 4]])
+    seen = regularised_features(context, index, 6, "centred").view(3, 4, 5)
+    torch.testing.assert_close(seen[0, 0], (context[0, 0] - context[1, 0]) / 2)  # position 0: clips 0 and 1
+    torch.testing.assert_close(seen[1, 3], torch.zeros(5))  # position 5: clip 1 alone
+    torch.testing.assert_close(seen[:, :, :].sum(dim=(0, 1)), torch.zeros(5), atol=1e-5, rtol=0)
+    # A positional code alone (the same token at a position in every clip) leaves nothing to spread.
+    code = torch.randn(6, 5)[index]  # [3, 4, 5]
+    torch.testing.assert_close(regularised_features(code, index, 6, "centred"), torch.zeros(12, 5))
+    assert regularised_features(code, index, 6, "tokens").std() > 0.1
+    assert regularised_features(context, index, 6, "clip").shape == (3, 5)
+
+
+@pytest.mark.parametrize("regularise", ["clip", "tokens", "centred"])
 def test_anti_collapse_terms_join_the_loss_and_reach_the_encoder(regularise: str) -> None:
     torch.manual_seed(0)
     system = JEPAPretraining(**SMALL, vicreg_weight=1.0, sigreg_weight=1.0, regularise=regularise)  # type: ignore[arg-type]
