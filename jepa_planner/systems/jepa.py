@@ -9,7 +9,8 @@ LeCun 2025), an Epps-Pulley test that the features, projected on random directio
 Either sees the context encoder's features: clip means (``regularise="clip"``), every context token
 (``"tokens"``), or every context token minus the batch's mean token at its position (``"centred"``). Centring takes
 away what a token owes to its position alone, so spreading the features cannot be done with a positional code;
-what is left must differ between clips. The target features' per-dimension std and effective rank are logged to watch for collapse.
+what is left must differ between clips. The target features' per-dimension std and effective rank are logged to
+watch for collapse.
 
 Synthetic clips are mostly black background: at 64x36 about nine tokens in ten show nothing, so a plain mean
 over target tokens rewards predicting "empty" well. ``foreground_weight`` shifts the loss toward the tokens
