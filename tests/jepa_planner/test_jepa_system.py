@@ -61,6 +61,15 @@ def test_sigreg_is_small_for_normal_features_and_large_for_collapsed_ones() -> N
     assert sigreg(torch.zeros(4000, 32)).item() == pytest.approx(0.4, abs=0.02), "the value of a point mass"
 
 
+def test_sigreg_runs_in_float32_under_bf16_autocast() -> None:
+    features = torch.randn(2000, 16, generator=torch.Generator().manual_seed(1))
+    expected = sigreg(features, generator=torch.Generator().manual_seed(2))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = sigreg(features.bfloat16(), generator=torch.Generator().manual_seed(2))
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got, expected, atol=2e-4, rtol=0.1)
+
+
 def test_centred_features_take_away_the_mean_token_of_each_position() -> None:
     context = torch.randn(3, 4, 5)
     index = torch.tensor([[0, 1, 2, 3], [0, 1, 2, 5], [1, 2, 3, 4]])
