@@ -130,6 +130,10 @@ class JEPAPretraining(L.LightningModule):
     masks
         Mask settings, one per batch in turn, from ``jepa_planner.masks.MASKS``: ``short`` and ``long`` are
         V-JEPA's multiblock tubes, ``causal`` hides the last 1 .. T-1 time slots.
+    targets
+        Where the prediction targets come from: ``"ema"`` (the EMA target encoder, no gradient; V-JEPA) or
+        ``"online"`` (the context encoder itself on the whole clip, with gradient, as LeJEPA does; use it with
+        ``sigreg_weight > 0``). The EMA encoder is kept up to date either way, for ``forward``.
     """
 
     def __init__(
@@ -152,8 +156,11 @@ class JEPAPretraining(L.LightningModule):
         masks: tuple[str, ...] = ("short", "long"),
         sigreg_weight: float = 0.0,
         regularise: str = "clip",
+        targets: str = "ema",
     ) -> None:
         super().__init__()
+        if targets not in ("ema", "online"):
+            raise ValueError(f"targets must be 'ema' or 'online', got {targets!r}")
         if regularise not in REGULARISE:
             raise ValueError(f"regularise must be one of {list(REGULARISE)}, got {regularise!r}")
         self.save_hyperparameters()
@@ -172,9 +179,12 @@ class JEPAPretraining(L.LightningModule):
         """The masked latent prediction loss and its monitors for one batch ``[B, T, C, H, W]``."""
         context_index, target_index = self.masks(batch_size=video.shape[0])
         context_index, target_index = context_index.to(self.device), target_index.to(self.device)
-        with torch.no_grad():
-            targets = self.target_encoder(video)  # [B, N, D]
-            targets = F.layer_norm(targets, targets.shape[-1:])
+        if self.hparams["targets"] == "ema":
+            with torch.no_grad():
+                targets = self.target_encoder(video)  # [B, N, D]
+        else:  # LeJEPA: the online encoder on the whole clip, gradients and all; SIGReg alone keeps it from collapse
+            targets = self.encoder(video)
+        targets = F.layer_norm(targets, targets.shape[-1:])
         context = self.encoder(video, context_index)  # [B, K, D]
         predicted = self.predictor(context, context_index, target_index)  # [B, M, D]
         error = (predicted - apply_masks(targets, target_index)).abs().mean(dim=-1)  # [B, M]
@@ -194,8 +204,9 @@ class JEPAPretraining(L.LightningModule):
             if self.hparams["sigreg_weight"] > 0:
                 out["loss_sigreg"] = sigreg(seen)
                 loss = loss + self.hparams["sigreg_weight"] * out["loss_sigreg"]
-        clip_mean = targets.mean(dim=1)  # [B, D]
-        out.update(loss=loss, target_std=targets.flatten(0, 1).std(dim=0).mean(), target_rank=effective_rank(clip_mean))
+        watched = targets.detach()
+        clip_mean = watched.mean(dim=1)  # [B, D]
+        out.update(loss=loss, target_std=watched.flatten(0, 1).std(dim=0).mean(), target_rank=effective_rank(clip_mean))
         return out
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:

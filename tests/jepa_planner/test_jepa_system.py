@@ -95,6 +95,26 @@ def test_anti_collapse_terms_join_the_loss_and_reach_the_encoder(regularise: str
     assert system.encoder.embed.weight.grad is not None and system.encoder.embed.weight.grad.abs().sum() > 0
 
 
+def test_online_targets_send_gradient_through_the_whole_clip() -> None:
+    # At initialisation the EMA encoder is a copy of the online one, so both target kinds give the same loss; only
+    # the online targets add the gradient of the full-clip pass.
+    video = torch.rand(2, 8, 3, 18, 32, generator=torch.Generator().manual_seed(0))
+    losses, grads = {}, {}
+    for targets in ("ema", "online"):
+        torch.manual_seed(0)
+        system = JEPAPretraining(**SMALL, targets=targets)  # type: ignore[arg-type]
+        torch.manual_seed(1)  # the same masks for both
+        loss = system.jepa_loss(video)["loss_jepa"]
+        loss.backward()
+        losses[targets], grads[targets] = loss.detach(), system.encoder.embed.weight.grad
+        assert all(p.grad is None for p in system.target_encoder.parameters())
+    torch.testing.assert_close(losses["ema"], losses["online"])
+    assert grads["ema"] is not None and grads["online"] is not None
+    assert not torch.allclose(grads["ema"], grads["online"])
+    with pytest.raises(ValueError, match="targets"):
+        JEPAPretraining(**SMALL, targets="pixels")  # type: ignore[arg-type]
+
+
 def test_unknown_regularise_target_is_refused() -> None:
     with pytest.raises(ValueError, match="regularise"):
         JEPAPretraining(**SMALL, regularise="pixels")  # type: ignore[arg-type]
