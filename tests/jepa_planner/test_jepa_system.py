@@ -76,7 +76,7 @@ def test_centred_features_take_away_the_mean_token_of_each_position() -> None:
     seen = regularised_features(context, index, 6, "centred").view(3, 4, 5)
     torch.testing.assert_close(seen[0, 0], (context[0, 0] - context[1, 0]) / 2)  # position 0: clips 0 and 1
     torch.testing.assert_close(seen[1, 3], torch.zeros(5))  # position 5: clip 1 alone
-    torch.testing.assert_close(seen[:, :, :].sum(dim=(0, 1)), torch.zeros(5), atol=1e-5, rtol=0)
+    torch.testing.assert_close(seen.sum(dim=(0, 1)), torch.zeros(5), atol=1e-5, rtol=0)  # centred overall too
     # A positional code alone (the same token at a position in every clip) leaves nothing to spread.
     code = torch.randn(6, 5)[index]  # [3, 4, 5]
     torch.testing.assert_close(regularised_features(code, index, 6, "centred"), torch.zeros(12, 5))
