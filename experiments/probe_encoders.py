@@ -36,7 +36,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ if str(REPO) not in sys.path:  # run as a script from a checkout: make the libra
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from jepa_planner.data.shards import Sample, dataset_shards, read_shard  # noqa: E402
+from jepa_planner.data.shards import Sample, stream_samples  # noqa: E402
 from jepa_planner.probe import (  # noqa: E402
     MAX_OBJECTS,
     VERB_NAMES,
@@ -59,8 +59,13 @@ from jepa_planner.probe import (  # noqa: E402
     train_and_evaluate_probe,
 )
 from jepa_planner.results import write_results  # noqa: E402
-from jepa_planner.systems.export import load_weights  # noqa: E402
-from jepa_planner.systems.jepa import JEPAPretraining, effective_rank  # noqa: E402
+from jepa_planner.systems.jepa import (  # noqa: E402
+    add_shape_arguments,
+    effective_rank,
+    random_system,
+    shape_config,
+    trained_system,
+)
 
 DEFAULT_OUT = REPO / "experiments" / "results" / "probe_encoders"
 #: Metrics in the Markdown table, with their column titles.
@@ -105,15 +110,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (1: on a busy 2-core machine two were 2-4x slower)"
     )
-    encoder = parser.add_argument_group("encoder (must match the weights; defaults are the tiny-cpu config)")
-    encoder.add_argument("--frames", type=int, default=16)
-    encoder.add_argument("--height", type=int, default=36)
-    encoder.add_argument("--width", type=int, default=64)
-    encoder.add_argument("--tubelet", type=int, nargs=3, default=[4, 6, 8], metavar=("T", "H", "W"))
-    encoder.add_argument("--preset", default="tiny")
-    encoder.add_argument("--pred-dim", type=int, default=64)
-    encoder.add_argument("--pred-depth", type=int, default=2)
-    encoder.add_argument("--pred-heads", type=int, default=4)
+    add_shape_arguments(parser)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output path without suffix (.json, .md)")
     args = parser.parse_args(argv)
     if args.train < 1 or args.test < 1:
@@ -121,39 +118,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def encoder_config(args: argparse.Namespace) -> dict[str, Any]:
-    """``JEPAPretraining`` constructor arguments from the command line."""
-    return {
-        "frames": args.frames,
-        "height": args.height,
-        "width": args.width,
-        "tubelet": tuple(args.tubelet),
-        "preset": args.preset,
-        "pred_dim": args.pred_dim,
-        "pred_depth": args.pred_depth,
-        "pred_heads": args.pred_heads,
-    }
-
-
 def jepa_encoder(config: dict[str, Any], weights: str | Path, which: str = "target") -> nn.Module:
     """The ``which`` (target or context) encoder of a trained ``JEPAPretraining`` (``CheckpointError`` if unfit)."""
-    system = JEPAPretraining(**config)
-    load_weights(system, weights)
+    system = trained_system(config, weights)
     return system.target_encoder if which == "target" else system.encoder
 
 
 def random_encoder(config: dict[str, Any], seed: int) -> nn.Module:
     """The target encoder of a freshly initialised ``JEPAPretraining``, drawn after ``torch.manual_seed(seed)``."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return JEPAPretraining(**config).target_encoder
-
-
-def stream_samples(directories: Sequence[str]) -> Iterator[Sample]:
-    """Every sample of the dataset directories, shard by shard, in order."""
-    for directory in directories:
-        for shard in dataset_shards(directory):
-            yield from read_shard(shard)
+    return random_system(config, seed).target_encoder
 
 
 def disjoint_split(samples: Iterable[Sample], n_train: int, n_test: int) -> tuple[list[Sample], list[Sample]]:
@@ -234,7 +207,7 @@ def extract(
 def evaluate_encoders(args: argparse.Namespace, train: list[Sample], test: list[Sample]) -> dict[str, dict[str, Any]]:
     """Probe the JEPA encoder and one random encoder per seed; runs, summaries and feature statistics."""
     labels = (stack_labels([probe_labels(s) for s in train]), stack_labels([probe_labels(s) for s in test]))
-    config = encoder_config(args)
+    config = shape_config(args)
     encoder = jepa_encoder(config, args.jepa, args.jepa_encoder)
     features, seconds = extract("jepa", encoder, train, test, args.batch_size)
     jepa_stats = feature_stats(torch.cat(features))
@@ -359,7 +332,7 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
         "data": list(args.data),
         "jepa": str(args.jepa),
         "jepa_encoder": args.jepa_encoder,
-        "encoder": encoder_config(args),
+        "encoder": shape_config(args),
         "n_train": len(train),
         "n_test": len(test),
         "seeds": list(args.seeds),

@@ -33,7 +33,7 @@ import shlex
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from jepa_planner.data.datamodule import split_of  # noqa: E402
-from jepa_planner.data.shards import Sample, dataset_shards, read_shard  # noqa: E402
+from jepa_planner.data.shards import Sample, stream_samples  # noqa: E402
 from jepa_planner.evaluation.surprise import (  # noqa: E402
     INJECTORS,
     Violation,
@@ -55,8 +55,13 @@ from jepa_planner.evaluation.surprise import (  # noqa: E402
 )
 from jepa_planner.probe import clip_tensor  # noqa: E402
 from jepa_planner.results import write_results  # noqa: E402
-from jepa_planner.systems.export import load_weights  # noqa: E402
-from jepa_planner.systems.jepa import JEPAPretraining  # noqa: E402
+from jepa_planner.systems.jepa import (  # noqa: E402
+    JEPAPretraining,
+    add_shape_arguments,
+    random_system,
+    shape_config,
+    trained_system,
+)
 
 DEFAULT_OUT = REPO / "experiments" / "results" / "violation"
 #: Per-clip scores, with their titles in the report.
@@ -80,41 +85,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--context-slots", type=int, default=None, help="context time slots (default: half)")
     parser.add_argument("--batch-size", type=int, default=32, help="clips per forward pass")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    encoder = parser.add_argument_group("encoder (must match the weights; defaults are the tiny-cpu config)")
-    encoder.add_argument("--frames", type=int, default=16)
-    encoder.add_argument("--height", type=int, default=36)
-    encoder.add_argument("--width", type=int, default=64)
-    encoder.add_argument("--tubelet", type=int, nargs=3, default=[4, 6, 8], metavar=("T", "H", "W"))
-    encoder.add_argument("--preset", default="tiny")
-    encoder.add_argument("--pred-dim", type=int, default=64)
-    encoder.add_argument("--pred-depth", type=int, default=2)
-    encoder.add_argument("--pred-heads", type=int, default=4)
+    add_shape_arguments(parser)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output path without suffix (.json, .md)")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
     return args
-
-
-def system_config(args: argparse.Namespace) -> dict[str, Any]:
-    """``JEPAPretraining`` constructor arguments from the command line."""
-    return {
-        "frames": args.frames,
-        "height": args.height,
-        "width": args.width,
-        "tubelet": tuple(args.tubelet),
-        "preset": args.preset,
-        "pred_dim": args.pred_dim,
-        "pred_depth": args.pred_depth,
-        "pred_heads": args.pred_heads,
-    }
-
-
-def stream_samples(directories: Sequence[str]) -> Iterator[Sample]:
-    """Every sample of the dataset directories, shard by shard, in order."""
-    for directory in directories:
-        for shard in dataset_shards(directory):
-            yield from read_shard(shard)
 
 
 def load_clips(args: argparse.Namespace) -> tuple[list[Sample], dict[str, Any]]:
@@ -224,20 +200,6 @@ def system_scorer(system: JEPAPretraining, context_slots: int) -> Scorer:
     return functools.partial(future_errors, system, context_slots=context_slots)
 
 
-def jepa_system(config: dict[str, Any], weights: str | Path) -> JEPAPretraining:
-    """The trained ``JEPAPretraining`` (a ``CheckpointError`` if the file does not fit)."""
-    system = JEPAPretraining(**config)
-    load_weights(system, weights)
-    return system
-
-
-def random_system(config: dict[str, Any], seed: int) -> JEPAPretraining:
-    """A freshly initialised ``JEPAPretraining``, drawn after ``torch.manual_seed(seed)``."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return JEPAPretraining(**config)
-
-
 def summarise_random(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Mean and std over random seeds of each violation's AUC and paired win rate, per score."""
     summary: dict[str, Any] = {}
@@ -323,8 +285,8 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
     started = time.perf_counter()
     samples, clips = load_clips(args)
     violations = inject(samples, args.seed)
-    config = system_config(args)
-    jepa = jepa_system(config, args.jepa)
+    config = shape_config(args)
+    jepa = trained_system(config, args.jepa)
     context_slots = jepa.encoder.grid[0] // 2 if args.context_slots is None else args.context_slots
     batches = (samples, violations, args.batch_size)
     random_runs = [

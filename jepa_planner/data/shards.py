@@ -245,3 +245,10 @@ def dataset_shards(directory: str | Path) -> list[Path]:
             hint="rerun `jepa-planner data gen` to rebuild them",
         )
     return paths
+
+
+def stream_samples(directories: Sequence[str | Path]) -> Iterator[Sample]:
+    """Every sample of the dataset directories, shard by shard, in order."""
+    for directory in directories:
+        for shard in dataset_shards(directory):
+            yield from read_shard(shard)

@@ -22,7 +22,9 @@ Axis key: b batch, t time, n tokens, k context tokens, m target tokens, d featur
 
 from __future__ import annotations
 
+import argparse
 import copy
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -32,6 +34,7 @@ from einops import reduce
 
 from jepa_planner.masks import MaskMixture, apply_masks
 from jepa_planner.models.vit import Predictor, VideoViT
+from jepa_planner.systems.export import load_weights
 from jepa_planner.systems.schedule import warmup_cosine
 
 
@@ -246,3 +249,44 @@ class JEPAPretraining(L.LightningModule):
             lr=self.hparams["lr"],
         )
         return warmup_cosine(optimizer, int(self.trainer.estimated_stepping_batches), self.hparams["warmup_steps"])
+
+
+def add_shape_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that fix a ``JEPAPretraining``'s shape, for scripts that load its weights (tiny-cpu defaults)."""
+    shape = parser.add_argument_group("encoder (must match the weights; defaults are the tiny-cpu config)")
+    shape.add_argument("--frames", type=int, default=16)
+    shape.add_argument("--height", type=int, default=36)
+    shape.add_argument("--width", type=int, default=64)
+    shape.add_argument("--tubelet", type=int, nargs=3, default=[4, 6, 8], metavar=("T", "H", "W"))
+    shape.add_argument("--preset", default="tiny")
+    shape.add_argument("--pred-dim", type=int, default=64)
+    shape.add_argument("--pred-depth", type=int, default=2)
+    shape.add_argument("--pred-heads", type=int, default=4)
+
+
+def shape_config(args: argparse.Namespace) -> dict[str, Any]:
+    """``JEPAPretraining`` constructor arguments from the flags of ``add_shape_arguments``."""
+    return {
+        "frames": args.frames,
+        "height": args.height,
+        "width": args.width,
+        "tubelet": tuple(args.tubelet),
+        "preset": args.preset,
+        "pred_dim": args.pred_dim,
+        "pred_depth": args.pred_depth,
+        "pred_heads": args.pred_heads,
+    }
+
+
+def trained_system(config: dict[str, Any], weights: str | Path) -> JEPAPretraining:
+    """A ``JEPAPretraining`` of this shape with the weights file loaded (``CheckpointError`` if it does not fit)."""
+    system = JEPAPretraining(**config)
+    load_weights(system, weights)
+    return system
+
+
+def random_system(config: dict[str, Any], seed: int) -> JEPAPretraining:
+    """A freshly initialised ``JEPAPretraining``, drawn after ``torch.manual_seed(seed)`` (global RNG untouched)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return JEPAPretraining(**config)

@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from dsl import ir
-from experiments.probe_encoders import disjoint_split, main, stream_samples
+from experiments.probe_encoders import disjoint_split, main
 from jepa_planner.data.datamodule import VERB_NAMES as STEP_VERB_NAMES
 from jepa_planner.data.datamodule import label_tensors
 from jepa_planner.data.generate import GenerateRequest, generate
-from jepa_planner.data.shards import Sample, dataset_shards, read_shard
+from jepa_planner.data.shards import Sample, dataset_shards, read_shard, stream_samples
 from jepa_planner.models.vit import VideoViT
 from jepa_planner.probe import (
     KIND_NAMES,
