@@ -44,6 +44,7 @@ from dsl.parser import parse
 from jepa_planner.data.datamodule import Split, split_of
 from jepa_planner.data.shards import Sample, dataset_shards, read_shard
 from jepa_planner.errors import DatasetError, PlannerError
+from jepa_planner.evaluation.latent import LatentDistance, jepa_target_encoder
 from jepa_planner.evaluation.methods import (
     METHODS,
     Method,
@@ -207,6 +208,16 @@ def build_methods(
     return runs
 
 
+def latent_yardsticks(planners: Mapping[str, Planner], latent: str | Path | None) -> dict[str, LatentDistance]:
+    """The JEPA-latent distance each planner's runs are measured with: one JEPA run's target encoder for all of
+    them (``latent``, its weights file), or else each planner's own ``world_encoder``."""
+    if latent is not None:
+        encoder, frames, size = jepa_target_encoder(latent)
+        shared = LatentDistance(encoder, frames=frames, size=size)
+        return dict.fromkeys(planners, shared)
+    return {name: LatentDistance(p.world_encoder, frames=p.config.frames, size=p.size) for name, p in planners.items()}
+
+
 def _predict(method: Method, clip: HeldOutClip, name: str) -> tuple[str, float, str | None]:
     start = time.perf_counter()
     try:
@@ -231,11 +242,13 @@ def _run_all(
     index_limit: int | None,
     progress: bool,
     warmup: bool,
+    latent: str | Path | None,
 ) -> tuple[dict[str, list[ClipResult]], dict[str, float]]:
     """Every run's result on every clip, and each run's set-up seconds (``evaluate`` without the report)."""
     from tqdm import tqdm
 
     loaded = load_planners(planner)
+    yardsticks = latent_yardsticks(loaded, latent)
     clips = held_out_clips(data_dirs, split, limit=limit, val_fraction=val_fraction, test_fraction=test_fraction)
     runs = build_methods(
         loaded,
@@ -255,7 +268,8 @@ def _run_all(
         target = render_target(clip.scene, size=clip.size, frames=len(clip.frames))
         for run, (method, _) in runs.items():
             text, latency, error = _predict(method, clip, target.scene.name)
-            score = score_prediction(target, text, size=clip.size, frames=len(clip.frames))
+            measure = yardsticks[run.partition("/")[0]]
+            score = score_prediction(target, text, size=clip.size, frames=len(clip.frames), latent=measure)
             results[run].append(ClipResult(clip.directory, clip.key, clip.level, text, latency, score, error))
     return results, {run: seconds for run, (_, seconds) in runs.items()}
 
@@ -278,6 +292,7 @@ def evaluate(
     force: bool = False,
     warmup: bool = True,
     threads: int | None = 1,
+    latent: str | Path | None = None,
 ) -> dict[str, Any]:
     """Evaluate planners and baselines on the held-out clips of ``data_dirs``; see the module docstring.
 
@@ -310,6 +325,10 @@ def evaluate(
         torch's intra-op threads while evaluating (restored afterwards); None leaves them as they are. One by
         default: a plan is a chain of small ops, and on a busy 2-core machine two threads made planning a tiny
         planner's clip about 100 times slower (3.8 s against 0.04 s), which would swamp the latency figures.
+    latent
+        A JEPA run's ``weights.safetensors``: its target encoder measures ``l3.latent_l1`` (``evaluation.latent``)
+        for every run, so that planners with different encoders are measured alike. None measures each planner
+        with its own ``world_encoder``.
 
     Returns
     -------
@@ -353,6 +372,7 @@ def evaluate(
             index_limit=index_limit,
             progress=progress,
             warmup=warmup,
+            latent=latent,
         )
     finally:
         torch.set_num_threads(previous)
@@ -369,6 +389,7 @@ def evaluate(
         "val_fraction": val_fraction,
         "test_fraction": test_fraction,
         "threads": threads,
+        "latent": str(latent) if latent is not None else "each planner's world encoder",
     }
     summary = summarise(results, settings, setup=setup)
     if out_dir is not None:
@@ -452,6 +473,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="torch threads while evaluating (default 1, see evaluate(); 0: torch's own choice)",
     )
+    parser.add_argument(
+        "--latent-jepa",
+        metavar="WEIGHTS",
+        help="a JEPA run's weights.safetensors whose target encoder measures the latent distance of every run "
+        "(default: each planner's own world encoder)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -481,6 +508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress=not args.quiet,
         force=args.force,
         threads=args.threads or None,
+        latent=args.latent_jepa,
     )
     for run, figures in summary["runs"].items():
         overall = figures["levels"]["all"]

@@ -27,7 +27,8 @@ COLUMNS: Final = (
     ("l1.exact_match", "exact"), ("l1.object_f1", "obj F1"), ("l1.relation_f1", "rel F1"),
     ("l1.step_accuracy", "step acc"), ("l1.step_edit_distance", "step edit"), ("l1.ged", "GED"),
     ("l2.f1", "log F1"), ("l3.ssim", "SSIM"), ("l3.fg_iou", "fg IoU"), ("l3.temporal", "temporal"),
-    ("layout.overlap_rate", "overlap"), ("layout.off_frame_rate", "off-frame"), ("latency.median", "p50 s"),
+    ("l3.latent_l1", "z L1"), ("layout.overlap_rate", "overlap"), ("layout.off_frame_rate", "off-frame"),
+    ("latency.median", "p50 s"),
 )  # fmt: skip
 #: The figures drawn as bar charts, one panel each.
 HEADLINE: Final = (
@@ -155,8 +156,10 @@ def markdown(summary: Mapping[str, Any], *, plotted: bool = True) -> str:
         f"- methods: {', '.join(settings['methods'])}; refine k = {settings['refine']}, seed {settings['seed']}",
         "- columns: L0 validity rates (parsed, checked, compiled, valid = rendered); L1 exact match, object F1, "
         "relation F1, step accuracy, step edit distance, graph edit distance; L2 render-log F1; L3 SSIM, foreground "
-        "IoU, temporal score (rendered predictions only); layout: share of rendered predictions with an overlap or "
-        "an object off the frame; p50 s: median seconds to predict one clip.",
+        "IoU, temporal score, z L1: JEPA-latent L1 distance of the two clips, measured with "
+        f"{settings.get('latent', 'the planner encoder')} (rendered predictions only; our own "
+        "yardstick, lower is closer); layout: share of rendered predictions with an overlap or an object off the "
+        "frame; p50 s: median seconds to predict one clip.",
         "",
     ]
     if not plotted:

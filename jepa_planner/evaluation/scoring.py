@@ -9,7 +9,9 @@ parse → check → compile → render. A failure is recorded as a short string,
 - **L3** ``visual_scores`` of the two clips, both drawn at the same size and resampled to the same number of
   frames as ``jepa_planner.data.clips`` does (drawn at about ``frames / duration`` fps, then ``frames`` frames
   picked at evenly spaced times). ``nan`` when the prediction does not render: there is no picture to compare,
-  and a blank one would score deceptively well against a mostly black target.
+  and a blank one would score deceptively well against a mostly black target. Given a ``latent`` measure
+  (``evaluation.latent.LatentDistance``), ``latent_l1`` is the JEPA-latent distance of the two clips; it is
+  ``nan`` without one.
 - **Layout**: the overlap and off-frame findings of ``codegen.layout`` on the prediction, from the end-of-step
   boxes of the same traced render (``nan`` when it does not render).
 
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,7 +48,7 @@ from jepa_planner.evaluation.visual import visual_scores
 #: Longest error string kept in a ``PairScore``.
 MAX_ERROR = 200
 #: The keys of ``PairScore.visual``, all ``nan`` when the prediction does not render.
-VISUAL_KEYS = ("ssim", "fg_iou", "temporal", "dtw_distance")
+VISUAL_KEYS = ("ssim", "fg_iou", "temporal", "dtw_distance", "latent_l1")
 _VALIDITY = ("parsed", "checked", "compiled", "rendered", "valid")
 
 
@@ -213,6 +215,7 @@ def score_prediction(
     size: tuple[int, int] = (64, 36),
     frames: int = 16,
     media_dir: str | None = None,
+    latent: Callable[[np.ndarray, np.ndarray], float] | None = None,
 ) -> PairScore:
     """Score predicted DSL text against a target scene; see the module docstring for what each level means.
 
@@ -227,6 +230,9 @@ def score_prediction(
         ``(width, height)`` and number of frames of both clips; a ``TargetRender`` must have been made with them.
     media_dir
         See ``codegen.runtime.configure``.
+    latent
+        Distance of the target clip and the predicted one (``evaluation.latent.LatentDistance``), reported as
+        ``visual["latent_l1"]``; None leaves it ``nan``.
 
     Examples
     --------
@@ -247,7 +253,9 @@ def score_prediction(
     visual = dict.fromkeys(VISUAL_KEYS, math.nan)
     overlaps = off_frame = math.nan
     if prediction.clip is not None and prediction.trace is not None:
-        visual = visual_scores(reference.frames, prediction.clip)
+        visual = {**visual, **visual_scores(reference.frames, prediction.clip)}
+        if latent is not None:
+            visual["latent_l1"] = latent(reference.frames, prediction.clip)
         overlaps, off_frame = _layout_counts(prediction.trace)
     return PairScore(
         parsed=prediction.scene is not None,

@@ -1,12 +1,18 @@
-"""Small in-test data for training tests: random clips as a LightningDataModule (importable by LightningCLI)."""
+"""Small in-test data for training tests: random clips as a LightningDataModule (importable by LightningCLI), and a
+JEPA run's weights file."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
+
+from jepa_planner.systems.export import save_weights
+from jepa_planner.systems.jepa import JEPAPretraining
 
 
 class RandomClips(Dataset[dict[str, torch.Tensor]]):
@@ -69,3 +75,12 @@ class RankChecksum(L.Callback):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"rank{trainer.global_rank}.txt").write_text(repr(total))
         assert trainer.world_size == 2 or trainer.world_size == 1, "one or two processes in the tests"
+
+
+def save_jepa_run(path: Path, seed: int = 0, **shape: Any) -> Path:
+    """A ``JEPAPretraining`` of ``shape`` saved as ``ExportWeights`` saves a run: system and hyperparameters in the
+    metadata, the LightningCLI keys included."""
+    torch.manual_seed(seed)
+    system = JEPAPretraining(**shape)
+    hparams = {"_class_path": "jepa_planner.systems.jepa.JEPAPretraining", **dict(system.hparams)}
+    return save_weights(system, path, {"system": "JEPAPretraining", "hparams": json.dumps(hparams, default=str)})

@@ -21,6 +21,7 @@ from jepa_planner.errors import DatasetError
 from jepa_planner.evaluation.harness import EvaluationError, evaluate, held_out_clips, main, split_samples
 from jepa_planner.evaluation.methods import NearestMethod, as_clip, raw_text
 from jepa_planner.planning.model import Planner, PlannerConfig, save_planner
+from tests.jepa_planner.helpers import save_jepa_run
 
 #: Half the scene hashes held out, so that eight clips per level leave a few to test on.
 TEST_FRACTION = 0.5
@@ -95,6 +96,8 @@ def test_planner_is_always_valid(report: tuple[dict[str, Any], Path]) -> None:
         assert figures["valid"] == figures["parsed"] == 1.0
         assert figures["latency.median"] > 0 and 0.0 <= figures["l1.object_f1"] <= 1.0
         assert 0.0 <= figures["l3.ssim"] <= 1.0 and 0.0 <= figures["layout.overlap_rate"] <= 1.0
+        assert figures["l3.latent_l1"] >= 0.0
+    assert summary["settings"]["latent"] == "each planner's world encoder"
     assert run["errors"] == {}
 
 
@@ -136,6 +139,7 @@ def test_nearest_retrieves_an_indexed_clip_itself(data: list[Path]) -> None:
 
 def test_command_line_compares_planners(data: list[Path], planner_file: Path, tmp_path: Path) -> None:
     other = save_planner(tiny_planner(3), tmp_path / "other.safetensors")
+    jepa = save_jepa_run(tmp_path / "jepa.safetensors", frames=8, height=24, width=32, pred_dim=32)
     out = tmp_path / "cli"
     argv = [
         "--planner",
@@ -151,12 +155,16 @@ def test_command_line_compares_planners(data: list[Path], planner_file: Path, tm
         "nearest",
         "--out",
         str(out),
+        "--latent-jepa",
+        str(jepa),
         "--quiet",
     ]
     assert main(argv) == 0
     summary = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert list(summary["runs"]) == ["a/planner", "a/nearest", "b/planner", "b/nearest"]
     assert summary["settings"]["planners"] == {"a": str(planner_file), "b": str(other)}
+    assert summary["settings"]["latent"] == str(jepa), "one JEPA measures every planner's latent distance"
+    assert all(run["levels"]["all"]["l3.latent_l1"] >= 0.0 for run in summary["runs"].values())
     with pytest.raises(EvaluationError, match="holds results already"):
         main(argv)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from dsl import ir
@@ -37,9 +38,26 @@ def test_identical_text_is_valid_and_scores_perfectly(exact: PairScore) -> None:
     assert exact.error is None
     assert exact.symbolic["exact_match"] == 1.0
     assert exact.render_log["f1"] == 1.0
-    assert exact.visual == {"ssim": 1.0, "fg_iou": 1.0, "temporal": 1.0, "dtw_distance": 0.0}
+    visual = dict(exact.visual)
+    assert math.isnan(visual.pop("latent_l1")), "no latent measure was given"
+    assert visual == {"ssim": 1.0, "fg_iou": 1.0, "temporal": 1.0, "dtw_distance": 0.0}
     assert (exact.overlaps, exact.off_frame) == (0.0, 0.0)
     assert exact.seconds > 0
+
+
+def test_a_latent_measure_sees_the_two_rendered_clips(reference: TargetRender, target: ir.Scene) -> None:
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def measure(a: np.ndarray, b: np.ndarray) -> float:
+        seen.append((a, b))
+        return float(np.abs(a.astype(float) - b).mean())
+
+    score = score_prediction(reference, to_text(target), latent=measure)
+    assert score.visual["latent_l1"] == 0.0
+    ((target_clip, predicted_clip),) = seen
+    assert target_clip is reference.frames and predicted_clip.shape == reference.frames.shape
+    broken = score_prediction(reference, "scene Broken\nc = Circle(radius=1.0\n", latent=measure)
+    assert math.isnan(broken.visual["latent_l1"]) and len(seen) == 1, "nothing rendered, nothing measured"
 
 
 def test_a_syntax_error_is_recorded_not_raised(broken: PairScore) -> None:

@@ -1,0 +1,99 @@
+"""JEPA-latent distance between a target clip and the render of a prediction: our own yardstick, never a headline.
+
+``LatentDistance`` embeds both clips with a frozen encoder and reports the mean absolute difference of their
+layer-normed tokens, the L1 energy V-JEPA 2-AC minimises between a predicted latent and a goal's. It says how far
+apart the world model *sees* the two clips. Since the planner was trained in that same space, a low figure is
+weaker evidence than a high SSIM or render-log F1, which is why DESIGN.md keeps it out of the headline.
+
+Which encoder measures it matters more than for any other metric: distances from two encoders are not comparable.
+``jepa_target_encoder`` loads the EMA target encoder of a JEPA run's ``weights.safetensors`` (its shape comes from the
+hyperparameters the run stored with the weights), so that every planner of one report is measured with the same
+yardstick; without one, the harness measures each planner with its own ``Planner.world_encoder``.
+
+Axis key: t time, h height, w width, c channels, n tokens, d features.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from einops import rearrange
+from safetensors import SafetensorError, safe_open
+from torch import nn
+
+from jepa_planner.planning.inputs import fit_clip
+from jepa_planner.systems.export import CheckpointError
+
+
+class LatentDistance:
+    """Mean L1 distance between the layer-normed tokens of two clips under one frozen encoder.
+
+    Parameters
+    ----------
+    encoder
+        Maps ``[B, T, 3, H, W]`` in [0, 1] to tokens ``[B, N, D]``; it is used in eval mode, without gradients.
+    frames, size
+        The clip length and ``(width, height)`` the encoder takes; clips of another size or length are resampled
+        and resized first, as ``plan`` does.
+
+    Examples
+    --------
+    >>> distance = LatentDistance(planner.world_encoder, frames=16, size=(64, 36))   # doctest: +SKIP
+    >>> distance(clip, clip)                                                          # doctest: +SKIP
+    0.0
+    """
+
+    def __init__(self, encoder: nn.Module, *, frames: int, size: tuple[int, int]) -> None:
+        self.encoder = encoder.eval()
+        self.frames = frames
+        self.size = size
+
+    def embed(self, clip: np.ndarray) -> torch.Tensor:
+        """Layer-normed tokens ``[N, D]`` of one clip ``[T, H, W, 3]`` uint8."""
+        fitted, _ = fit_clip(clip, length=self.frames, size=self.size)
+        video = rearrange(torch.from_numpy(np.ascontiguousarray(fitted)).float() / 255.0, "t h w c -> 1 t c h w")
+        device = next(iter(self.encoder.parameters()), torch.empty(0)).device
+        with torch.no_grad():
+            tokens = self.encoder(video.to(device))[0].float()  # [N, D]
+        return F.layer_norm(tokens, tokens.shape[-1:]).cpu()
+
+    def __call__(self, target: np.ndarray, predicted: np.ndarray) -> float:
+        """The distance between two clips ``[T, H, W, 3]`` uint8; 0 for the same clip."""
+        return float((self.embed(target) - self.embed(predicted)).abs().mean())
+
+
+def jepa_target_encoder(path: str | Path) -> tuple[nn.Module, int, tuple[int, int]]:
+    """The EMA target encoder of a JEPA run's weights file, with the clip length and ``(width, height)`` it takes.
+
+    Raises
+    ------
+    CheckpointError
+        The file is missing, damaged, or not the weights of a ``JEPAPretraining`` run.
+    """
+    from jepa_planner.systems.jepa import JEPAPretraining, trained_system
+
+    name = str(path)
+    try:
+        with safe_open(name, framework="pt") as handle:
+            metadata = handle.metadata() or {}
+    except FileNotFoundError:
+        raise CheckpointError("no such weights file", filename=name) from None
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"the weights file is damaged: {exc}", filename=name) from None
+    if metadata.get("system") != JEPAPretraining.__name__:
+        raise CheckpointError(
+            f"not the weights of a JEPA run (system {metadata.get('system')!r})",
+            filename=name,
+            hint="pass the weights.safetensors of a `jepa-planner fit --config experiments/configs/tiny-cpu.yaml` run",
+        )
+    try:
+        hparams = json.loads(metadata.get("hparams", "{}"))
+        system = trained_system({k: v for k, v in hparams.items() if not k.startswith("_")}, path)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"the stored JEPA hyperparameters do not build a model ({exc})", filename=name) from None
+    shape = system.hparams
+    return system.target_encoder, int(shape["frames"]), (int(shape["width"]), int(shape["height"]))
