@@ -10,6 +10,9 @@
   reads the clip's tokens and the object queries. Its output scores the vocabulary's words, and it points at
   object slots by attention over the queries, so references can only name decoded objects.
 
+With ``object_head="sequence"`` the object-set head is replaced by ``sequence.ObjectSequence``, which writes the
+objects as field tokens one after another: the plain autoregressive baseline of the set-head ablation.
+
 With ``pixels`` set to the encoder's tubelet, a *pixel pathway* adds a learned embedding of each tubelet's raw
 pixels to the encoder token at the same place before the heads read them. Colour and outline at 64x36 are a few
 pixels of one token, and without the pathway the heads learned them very slowly (see
@@ -29,6 +32,7 @@ import torch
 from einops import rearrange
 from torch import nn
 
+from jepa_planner.decoder.sequence import ObjectSequence
 from jepa_planner.decoder.timeline import PALETTE, Vocabulary
 
 #: Kinds the object-set head can name. Axes, plots, braces, surrounds and groups are not decoded yet.
@@ -41,6 +45,8 @@ NO_OBJECT: Final = len(KINDS)
 #: Fill opacities the head chooses between (None: Manim's default, no fill).
 FILLS: Final = (None, 0.5, 1.0)
 COLORS: Final = PALETTE
+#: How the objects are predicted: all at once from proposal queries, or written one after another.
+OBJECT_HEADS: Final = ("set", "sequence")
 
 
 def pixel_features(video: torch.Tensor) -> torch.Tensor:
@@ -67,6 +73,8 @@ class SceneDecoder(nn.Module):
         The longest timeline, in tokens.
     pixels
         The encoder's tubelet, to add the pixel pathway; None leaves it out.
+    object_head
+        ``"set"`` (the object-set head) or ``"sequence"`` (``ObjectSequence``); see ``OBJECT_HEADS``.
     """
 
     def __init__(
@@ -79,8 +87,12 @@ class SceneDecoder(nn.Module):
         heads: int = 4,
         max_tokens: int = 192,
         pixels: tuple[int, int, int] | None = None,
+        object_head: str = "set",
     ) -> None:
         super().__init__()
+        if object_head not in OBJECT_HEADS:
+            raise ValueError(f"object_head must be one of {OBJECT_HEADS}, not {object_head!r}")
+        self.object_head = object_head
         self.pixel_embed = (
             nn.Sequential(  # each tubelet's pixels, then a 3x3 look at the neighbours (a hollow shape's centre is dark)
                 nn.Conv3d(6, width, kernel_size=pixels, stride=pixels),
@@ -95,16 +107,27 @@ class SceneDecoder(nn.Module):
         self.max_tokens = max_tokens
         self.memory = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, width))
         self.memory_norm = nn.LayerNorm(width)
-        self.queries = nn.Parameter(torch.randn(slots, width) * 0.02)
-        self.objectness = nn.Linear(width, 1)
-        layer = nn.TransformerDecoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True, norm_first=True)
-        self.object_decoder = nn.TransformerDecoder(layer, depth)
-        self.object_norm = nn.LayerNorm(width)  # pre-norm layers leave the residual stream unnormalised
-        self.kind = nn.Linear(width, len(KINDS) + 1)
-        self.color = nn.Linear(width, len(COLORS))
-        self.fill = nn.Linear(width, len(FILLS))
-        self.box = nn.Linear(width, 4)  # centre x, y in half-frame units (tanh); width, height in frame units
-        self.appear = nn.Linear(width, 1)  # when it appears, as a share of the clip (sigmoid)
+        if object_head == "sequence":
+            self.sequence = ObjectSequence(
+                kinds=len(KINDS),
+                colors=len(COLORS),
+                fills=len(FILLS),
+                slots=slots,
+                width=width,
+                depth=depth,
+                heads=heads,
+            )
+        else:
+            self.queries = nn.Parameter(torch.randn(slots, width) * 0.02)
+            self.objectness = nn.Linear(width, 1)
+            layer = nn.TransformerDecoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True, norm_first=True)
+            self.object_decoder = nn.TransformerDecoder(layer, depth)
+            self.object_norm = nn.LayerNorm(width)  # pre-norm layers leave the residual stream unnormalised
+            self.kind = nn.Linear(width, len(KINDS) + 1)
+            self.color = nn.Linear(width, len(COLORS))
+            self.fill = nn.Linear(width, len(FILLS))
+            self.box = nn.Linear(width, 4)  # centre x, y in half-frame units (tanh); width, height in frame units
+            self.appear = nn.Linear(width, 1)  # when it appears, as a share of the clip (sigmoid)
 
         self.word = nn.Embedding(self.vocab.words + 1, width)  # the last id is the start token
         self.point = nn.Linear(width, width)  # a pointer token's embedding, from its slot's query
@@ -129,9 +152,14 @@ class SceneDecoder(nn.Module):
         ``[B, K, C+1]``, ``color``, ``fill`` logits; ``box`` ``[B, K, 4]``; ``appear`` ``[B, K]``; the token
         scores ``objectness`` ``[B, N]`` and the ``proposals`` ``[B, K]`` the queries started from).
 
-        ``proposals`` (token indices) replaces the top-scoring tokens, as training does with the true ones.
+        ``proposals`` (token indices) replaces the top-scoring tokens, as training does with the true ones. The
+        sequence head writes each clip's objects greedily instead (``ObjectSequence.decode``), reported in the
+        same format without ``objectness`` and ``proposals``.
         """
         memory = self.read(tokens, video)
+        if self.object_head == "sequence":
+            decoded = [self.sequence.decode(memory[b : b + 1], NO_OBJECT) for b in range(len(memory))]
+            return memory, {key: torch.cat([d[key] for d in decoded]) for key in decoded[0]}
         return memory, self.objects_from(memory, proposals)
 
     def read(self, tokens: torch.Tensor, video: torch.Tensor | None = None) -> torch.Tensor:

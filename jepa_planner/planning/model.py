@@ -56,6 +56,7 @@ class PlannerConfig:
     predictor: dict[str, int] | None = field(default=None)
     world_encoder: bool = False
     pixel_pathway: bool = False
+    object_head: str = "set"
 
     @classmethod
     def from_json(cls, text: str, path: str) -> PlannerConfig:
@@ -87,6 +88,7 @@ class Planner(nn.Module):
             depth=config.decoder_depth,
             max_tokens=config.max_tokens,
             pixels=config.tubelet if config.pixel_pathway else None,
+            object_head=config.object_head,
         )
         self.predictor = (
             ActionConditionedPredictor(dim=self.encoder.dim, grid=self.encoder.grid, **config.predictor)
@@ -187,7 +189,7 @@ def _part(state: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor
 def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = None) -> Planner:
     """A planner from a decoder run's weights and, optionally, an action-conditioned run's."""
     state, hparams = _run_weights(decoder_run)
-    if "decoder.queries" not in state:
+    if "decoder.word.weight" not in state:
         raise CheckpointError(
             "not a decoder run's weights (no decoder.* tensors)",
             filename=str(decoder_run),
@@ -199,8 +201,9 @@ def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = N
         **geometry,
         max_steps=int(hparams.get("timeline_steps", 8)),
         pixel_pathway=bool(hparams.get("pixel_pathway", False)),
-        slots=int(state["decoder.queries"].shape[0]),
-        decoder_width=int(state["decoder.queries"].shape[1]),
+        object_head=str(hparams.get("object_head", "set")),
+        slots=int(state["decoder.queries"].shape[0] if "decoder.queries" in state else hparams.get("slots", 6)),
+        decoder_width=int(state["decoder.word.weight"].shape[1]),
         decoder_depth=int(hparams.get("decoder_depth", 2)),
     )
     parts = {"encoder.": _part(state, "encoder."), "decoder.": _part(state, "decoder.")}

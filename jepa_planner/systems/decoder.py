@@ -9,6 +9,10 @@ rest are the best-scoring other tokens), matches its slots to the true objects w
 - cross-entropy on the colour and fill, L1 on the box and the appearance time, for matched slots;
 - teacher-forced cross-entropy on the timeline tokens, with each pointer moved to the slot matched to its object.
 
+With ``object_head="sequence"`` (the plain autoregressive baseline, ``decoder.sequence``) the first four are
+replaced by teacher-forced cross-entropy on the objects' field tokens, in the targets' order; no matching is needed,
+and pointers name objects by that order.
+
 Axis key: b batch, k slots, m true objects, l timeline tokens.
 """
 
@@ -22,6 +26,7 @@ import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 
 from jepa_planner.decoder.model import NO_OBJECT, SceneDecoder
+from jepa_planner.decoder.sequence import FIELDS
 from jepa_planner.decoder.targets import IGNORE, SceneTargets, batch_targets, object_tokens
 from jepa_planner.models.vit import VideoViT
 from jepa_planner.systems.export import load_weights
@@ -84,6 +89,8 @@ class DecoderTraining(L.LightningModule):
     pixel_pathway
         Give the decoder the raw pixels of each tubelet beside the encoder's tokens (``SceneDecoder``'s
         ``pixels``).
+    object_head
+        ``"set"`` or ``"sequence"`` (``SceneDecoder``'s ``object_head``).
     """
 
     def __init__(
@@ -107,6 +114,7 @@ class DecoderTraining(L.LightningModule):
         warmup_steps: int = 100,
         no_object_weight: float = 0.2,
         pixel_pathway: bool = True,
+        object_head: str = "set",
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -121,6 +129,7 @@ class DecoderTraining(L.LightningModule):
             depth=decoder_depth,
             max_tokens=max_tokens,
             pixels=tuple(tubelet) if pixel_pathway else None,  # type: ignore[arg-type]
+            object_head=object_head,
         )
 
     def train(self, mode: bool = True) -> DecoderTraining:
@@ -137,11 +146,56 @@ class DecoderTraining(L.LightningModule):
     def losses(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         targets = batch_targets(batch, self.decoder.vocab, max_steps=self.hparams["timeline_steps"])
         tokens = self.encode(batch["frames"])
+        memory = self.decoder.read(tokens, batch["frames"])
+        if self.hparams["object_head"] == "sequence":
+            out, state, token_rows = self._sequence_losses(memory, targets)
+        else:
+            out, state, token_rows = self._set_losses(memory, targets)
+        zero = memory.sum() * 0.0
+        length = min(max((len(r) for r in token_rows), default=1), self.hparams["max_tokens"])
+        steps = pad_tokens(token_rows, max(length, 1)).to(self.device)
+        logits = self.decoder.steps(memory, state, self.decoder.input_ids(steps))
+        out["loss_steps"] = (
+            F.cross_entropy(logits.flatten(0, 1), steps.flatten(), ignore_index=-1) if (steps >= 0).any() else zero
+        )
+        valid = steps >= 0
+        out["token_accuracy"] = ((logits.argmax(-1) == steps) & valid).sum() / valid.sum().clamp(min=1)
+        out["loss"] = sum((weight * out[name] for name, weight in self._loss_weights().items()), zero)
+        return out
+
+    def _loss_weights(self) -> dict[str, float]:
+        if self.hparams["object_head"] == "sequence":
+            return {"loss_objects": 1.0, "loss_steps": 1.0}
+        names = ("loss_kind", "loss_color", "loss_fill", "loss_appear", "loss_steps", "loss_objectness")
+        return {**dict.fromkeys(names, 1.0), "loss_box": 5.0}
+
+    def _sequence_losses(
+        self, memory: torch.Tensor, targets: list[SceneTargets]
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor, list[list[int]]]:
+        """The sequence head's object-token loss, its object states ``[B, K, W]`` and the timeline targets."""
+        head = self.decoder.sequence
+        rows = [head.tokens(t) for t in targets]
+        fields = pad_tokens(rows, max(len(r) for r in rows)).to(self.device)  # [B, L]
+        logits, hidden = head(memory, head.inputs(fields))
+        counts = [(len(r) - 1) // len(FIELDS) for r in rows]
+        position = torch.arange(fields.shape[1], device=self.device)
+        is_kind = (position % len(FIELDS) == 0) & (fields >= 0) & (fields != head.stop)
+        out = {
+            "loss_objects": head.loss(logits, fields),
+            "kind_accuracy": (logits.argmax(-1) == fields)[is_kind].float().mean(),
+        }
+        # scene_targets keeps at most ``slots`` objects, so every pointer names a written object, by its order
+        return out, head.states(hidden, counts), [list(t.tokens) for t in targets]
+
+    def _set_losses(
+        self, memory: torch.Tensor, targets: list[SceneTargets]
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor, list[list[int]]]:
+        """The set head's losses (matched by ``match``), its slot states ``[B, K, W]`` and the timeline targets
+        with pointers moved to the matched slots."""
         positives = [object_tokens(t, self.encoder.grid, self.hparams["frames"]).to(self.device) for t in targets]
-        objectness_target = torch.zeros(tokens.shape[:2], device=self.device)
+        objectness_target = torch.zeros(memory.shape[:2], device=self.device)
         for i, found in enumerate(positives):
             objectness_target[i, found] = 1.0
-        memory = self.decoder.read(tokens, batch["frames"])
         scores = self.decoder.objectness(memory).squeeze(-1).detach()  # [B, N], to choose the other proposals
         proposals = torch.stack([self._proposals(scores[i], found) for i, found in enumerate(positives)])
         predicted = self.decoder.objects_from(memory, proposals)
@@ -164,7 +218,7 @@ class DecoderTraining(L.LightningModule):
         class_weight = torch.ones(NO_OBJECT + 1, device=self.device)
         class_weight[NO_OBJECT] = self.hparams["no_object_weight"]
         out = {"loss_kind": F.cross_entropy(predicted["kind"].flatten(0, 1), kind_target.flatten(), class_weight)}
-        pos_weight = torch.tensor(float(tokens.shape[1]) / slots, device=self.device)
+        pos_weight = torch.tensor(float(memory.shape[1]) / slots, device=self.device)
         out["loss_objectness"] = F.binary_cross_entropy_with_logits(
             predicted["objectness"], objectness_target, pos_weight=pos_weight
         )
@@ -181,27 +235,9 @@ class DecoderTraining(L.LightningModule):
         boxes = torch.cat(box_error)
         out["loss_box"] = boxes.mean() if len(boxes) else zero
         out["loss_appear"] = torch.cat(appear_error).mean() if len(boxes) else zero
-
-        length = min(max((len(r) for r in token_rows), default=1), self.hparams["max_tokens"])
-        tokens = pad_tokens(token_rows, max(length, 1)).to(self.device)
-        logits = self.decoder.steps(memory, predicted["state"], self.decoder.input_ids(tokens))
-        out["loss_steps"] = (
-            F.cross_entropy(logits.flatten(0, 1), tokens.flatten(), ignore_index=-1) if (tokens >= 0).any() else zero
-        )
-        valid = tokens >= 0
-        out["token_accuracy"] = ((logits.argmax(-1) == tokens) & valid).sum() / valid.sum().clamp(min=1)
         has_object = kind_target != NO_OBJECT
         out["kind_accuracy"] = (predicted["kind"].argmax(-1) == kind_target)[has_object].float().mean()
-        out["loss"] = (
-            out["loss_kind"]
-            + out["loss_color"]
-            + out["loss_fill"]
-            + 5.0 * out["loss_box"]
-            + out["loss_appear"]
-            + out["loss_steps"]
-            + out["loss_objectness"]
-        )
-        return out
+        return out, predicted["state"], token_rows
 
     def _proposals(self, scores: torch.Tensor, found: torch.Tensor) -> torch.Tensor:
         """``[K]`` tokens to start the queries from: the true objects' tokens in object order, then the

@@ -112,6 +112,11 @@ def model_card(system: L.LightningModule, trainer: L.Trainer) -> str:
     return "\n".join(lines)
 
 
+def run_metadata(system: L.LightningModule) -> dict[str, str]:
+    """What a run's weights file says about itself: the system's class and its hyperparameters (JSON)."""
+    return {"system": type(system).__name__, "hparams": json.dumps(dict(system.hparams), default=str)}
+
+
 class ExportWeights(L.Callback):
     """Write ``weights.safetensors`` and ``MODEL_CARD.md`` into the run directory when ``fit`` ends."""
 
@@ -120,6 +125,5 @@ class ExportWeights(L.Callback):
         directory = Path(trainer.log_dir or trainer.default_root_dir)
         if not trainer.is_global_zero:
             return
-        metadata = {"system": type(pl_module).__name__, "hparams": json.dumps(dict(pl_module.hparams), default=str)}
-        save_weights(pl_module, directory / WEIGHTS_NAME, metadata)
+        save_weights(pl_module, directory / WEIGHTS_NAME, run_metadata(pl_module))
         write_text(directory / CARD_NAME, model_card(pl_module, trainer))

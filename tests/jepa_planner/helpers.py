@@ -3,7 +3,6 @@ JEPA run's weights file."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from jepa_planner.systems.export import save_weights
+from jepa_planner.systems.export import run_metadata, save_weights
 from jepa_planner.systems.jepa import JEPAPretraining
 
 
@@ -78,9 +77,9 @@ class RankChecksum(L.Callback):
 
 
 def save_jepa_run(path: Path, seed: int = 0, **shape: Any) -> Path:
-    """A ``JEPAPretraining`` of ``shape`` saved as ``ExportWeights`` saves a run: system and hyperparameters in the
-    metadata, the LightningCLI keys included."""
+    """A ``JEPAPretraining`` of ``shape`` saved as ``ExportWeights`` saves a run (``run_metadata``), with the key
+    LightningCLI adds to the hyperparameters."""
     torch.manual_seed(seed)
     system = JEPAPretraining(**shape)
-    hparams = {"_class_path": "jepa_planner.systems.jepa.JEPAPretraining", **dict(system.hparams)}
-    return save_weights(system, path, {"system": "JEPAPretraining", "hparams": json.dumps(hparams, default=str)})
+    system.hparams["_class_path"] = "jepa_planner.systems.jepa.JEPAPretraining"
+    return save_weights(system, path, run_metadata(system))

@@ -17,12 +17,22 @@ def test_mini_study_runs_end_to_end(tmp_path: Path) -> None:
     results = main(["--mini", "--work", str(tmp_path)])
     out = tmp_path / "results"
 
-    expected = {(encoder, labels, seed) for encoder in ENCODERS for labels in MINI["labels"] for seed in MINI["seeds"]}
-    assert {(r["encoder"], r["labels"], r["seed"]) for r in results["runs"]} == expected
-    for record in results["runs"]:
+    expected = {
+        (encoder, labels, seed, "set") for encoder in ENCODERS for labels in MINI["labels"] for seed in MINI["seeds"]
+    }
+    expected |= {("jepa", max(MINI["labels"]), seed, "sequence") for seed in MINI["seeds"]}
+    assert {(r["encoder"], r["labels"], r["seed"], r["head"]) for r in results["runs"]} == expected
+    sequence = [r for r in results["runs"] if r["head"] == "sequence"]
+    for record in sequence:  # the head ablation: its own config and planner, scored apart from the label cells
+        config = yaml.safe_load(Path(record["config"]).read_text(encoding="utf-8"))
+        assert config["model"]["init_args"]["object_head"] == "sequence"
+        assert set(record["metrics"]) == {"planner@sequence-head"}
+        assert record["metrics"]["planner@sequence-head"]["all"]["valid"] == 1.0
+    for record in (r for r in results["runs"] if r["head"] == "set"):
         assert record["labels_used"] == record["labels"]
         assert record["metrics"]["planner"]["all"]["valid"] == 1.0, record["run"]
         assert record["metrics"]["nearest"]["all"]["valid"] == 1.0, record["run"]
+        assert record["metrics"]["planner"]["all"]["l3.latent_l1"] >= 0.0, "measured with the JEPA's encoder"
         config = yaml.safe_load(Path(record["config"]).read_text(encoding="utf-8"))
         assert config["seed_everything"] == record["seed"]
         assert config["model"]["init_args"]["freeze_encoder"] == (record["encoder"] != "scratch")
@@ -50,7 +60,7 @@ def test_mini_study_runs_end_to_end(tmp_path: Path) -> None:
         "### Set head against a plain autoregressive decoder",
     ):
         assert heading in report
-    assert "| jepa | 4 | planner |" in report and "Not run" in report
+    assert "| jepa | 4 | planner |" in report and "| all | plain autoregressive |" in report
     if importlib.util.find_spec("matplotlib") is not None:
         assert (out / "labels-all.png").exists() and "![all](labels-all.png)" in report
 
