@@ -11,20 +11,10 @@ from codegen.compiler import compile_scene
 from dsl.checks import check
 from dsl.parser import parse
 from dsl.printer import to_text
-from jepa_planner.data.datamodule import ClipDataModule
 from jepa_planner.decoder.decode import decode_scene
 from jepa_planner.decoder.model import KINDS, NO_OBJECT, SceneDecoder
 from jepa_planner.decoder.targets import batch_targets
 from jepa_planner.systems.decoder import DecoderTraining, match
-from tests.jepa_planner.data.datasets import make_dataset
-
-
-@pytest.fixture(scope="module")
-def labelled_batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    directory = make_dataset(tmp_path_factory.mktemp("decoder") / "l2", level=2, n=8, shard_size=8, seed=11)
-    data = ClipDataModule(data_dirs=[str(directory)], batch_size=8, labeled=True, val_fraction=0.0, test_fraction=0.0)
-    data.setup("fit")
-    return next(iter(data.train_dataloader()))  # type: ignore[no-any-return]
 
 
 def test_shapes() -> None:

@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from dsl.checks import check
-from jepa_planner.data.datamodule import ClipDataModule
 from jepa_planner.decoder.decode import decode_scene, pick_objects
 from jepa_planner.decoder.model import COLORS, FILLS, KINDS, NO_OBJECT, SceneDecoder
 from jepa_planner.decoder.sequence import APPEAR_BINS, FIELDS, POSITION_BINS, ObjectSequence
@@ -19,7 +18,6 @@ from jepa_planner.planning.model import export_planner, load_planner, save_plann
 from jepa_planner.planning.plan import Spec, plan
 from jepa_planner.systems.decoder import DecoderTraining
 from jepa_planner.systems.export import run_metadata, save_weights
-from tests.jepa_planner.data.datasets import make_dataset
 
 
 def head(slots: int = 3) -> ObjectSequence:
@@ -38,14 +36,6 @@ def one_target() -> SceneTargets:
         tokens=[0],
         settled=torch.tensor([0, 9]),
     )
-
-
-@pytest.fixture(scope="module")
-def labelled_batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    directory = make_dataset(tmp_path_factory.mktemp("sequence") / "l2", level=2, n=8, shard_size=8, seed=11)
-    data = ClipDataModule(data_dirs=[str(directory)], batch_size=8, labeled=True, val_fraction=0.0, test_fraction=0.0)
-    data.setup("fit")
-    return next(iter(data.train_dataloader()))  # type: ignore[no-any-return]
 
 
 def test_tokens_write_each_field_in_its_own_range() -> None:
