@@ -83,3 +83,17 @@ def save_jepa_run(path: Path, seed: int = 0, **shape: Any) -> Path:
     system = JEPAPretraining(**shape)
     system.hparams["_class_path"] = "jepa_planner.systems.jepa.JEPAPretraining"
     return save_weights(system, path, run_metadata(system))
+
+
+def fit_batch(
+    system: L.LightningModule, batch: dict[str, Any], steps: int, lr: float = 3e-3
+) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """Train a system's ``decoder`` on one batch for ``steps`` AdamW steps; its ``losses`` before and after."""
+    optimizer = torch.optim.AdamW(system.decoder.parameters(), lr=lr)
+    first = system.losses(batch)
+    for _ in range(steps):
+        out = system.losses(batch)
+        optimizer.zero_grad()
+        out["loss"].backward()
+        optimizer.step()
+    return first, system.losses(batch)

@@ -15,6 +15,7 @@ from jepa_planner.decoder.decode import decode_scene
 from jepa_planner.decoder.model import KINDS, NO_OBJECT, SceneDecoder
 from jepa_planner.decoder.targets import batch_targets
 from jepa_planner.systems.decoder import DecoderTraining, match
+from tests.jepa_planner.helpers import fit_batch
 
 
 def test_shapes() -> None:
@@ -63,14 +64,7 @@ def test_matching_is_a_permutation() -> None:
 def test_a_few_steps_fit_a_small_batch(labelled_batch: dict[str, object]) -> None:
     torch.manual_seed(0)
     system = DecoderTraining(decoder_width=64, decoder_depth=1)
-    optimizer = torch.optim.AdamW(system.decoder.parameters(), lr=3e-3)
-    first = system.losses(labelled_batch)
-    for _ in range(40):
-        out = system.losses(labelled_batch)
-        optimizer.zero_grad()
-        out["loss"].backward()
-        optimizer.step()
-    last = system.losses(labelled_batch)
+    first, last = fit_batch(system, labelled_batch, steps=40)
     assert float(last["loss"]) < 0.5 * float(first["loss"])
     assert float(last["token_accuracy"]) > 0.6
 
