@@ -41,6 +41,8 @@ NUMBER_TOLERANCE = 0.05
 GED_TIMEOUT = 2.0
 #: Object fields that hold names of other objects; they are compared after renaming, never used for matching.
 _REFERENCE_FIELDS = frozenset({"target", "axes", "members"})
+#: Every field, in objects, relations, animations and steps, that holds an object's name (step labels do not).
+NAME_FIELDS = frozenset({"name", "target", "axes", "members", "subject", "into", "targets"})
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,45 @@ def _rename(name: str, mapping: Mapping[str, str] | None) -> str:
     if mapping is None:
         return name
     return mapping.get(name, f"?{name}")
+
+
+def _renamed(value: Any, names: Mapping[str, str], key: str | None = None) -> Any:
+    if isinstance(value, dict):
+        return {k: _renamed(v, names, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(item, names, key) for item in value]
+    if key in NAME_FIELDS and isinstance(value, str):
+        return names.get(value, value)
+    return value
+
+
+def rename_objects(scene: ir.Scene, names: Mapping[str, str]) -> ir.Scene:
+    """The same scene with its objects renamed everywhere they are named (``NAME_FIELDS``); names missing from
+    ``names`` stay. The scene's own name is kept.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        When a new name is not a valid name.
+    """
+    data = _renamed(scene.model_dump(mode="json"), names)
+    data["name"] = scene.name
+    return ir.Scene.model_validate(data)
+
+
+def exact_up_to_names(pred: ir.Scene, true: ir.Scene, mapping: Mapping[str, str]) -> bool:
+    """Whether ``pred`` is ``true`` once its objects take their matched names and the true declaration order.
+
+    Names cannot be seen in a clip, and declaring objects in another order changes nothing on screen, so this is
+    exact match for a planner: every object (with every attribute), relation (in order) and step must agree.
+    ``mapping`` (predicted → true, from ``object_f1``) must pair every object of both scenes.
+    """
+    if len(mapping) != len(pred.objects) or len(mapping) != len(true.objects):
+        return False
+    renamed = rename_objects(pred, mapping)
+    position = {obj.name: i for i, obj in enumerate(true.objects)}
+    ordered = renamed.model_copy(update={"objects": tuple(sorted(renamed.objects, key=lambda o: position[o.name]))})
+    return to_text(ordered) == to_text(true)
 
 
 def _fields(obj: ir.ObjectBase) -> dict[str, Any]:
@@ -445,8 +486,9 @@ def compare(
 ) -> dict[str, float]:
     """Every L1 metric in one flat dict of floats, keys in a fixed order.
 
-    ``exact_match`` is 1.0 when the canonical texts are equal. The object matching is computed once and renames
-    the predicted names for relations and steps. ``object_attr_acc`` is the micro average of the field
+    ``exact_match`` is 1.0 when the canonical texts are equal, names included; ``exact_match_names`` when they
+    are equal up to object names and declaration order (``exact_up_to_names``). The object matching is computed
+    once and renames the predicted names for relations and steps. ``object_attr_acc`` is the micro average of the field
     agreements (``nan`` when no pair was matched) and ``object_attr_acc.<field>`` each field's accuracy (only
     fields seen in a matched pair appear). ``ged`` is ``nan`` when the search found no edit path before ``timeout``.
 
@@ -473,4 +515,5 @@ def compare(
         "step_edit_distance": float(steps.edit_distance),
         "step_edit_distance_norm": steps.normalized_edit_distance,
         "ged": math.nan if ged is None else ged,
+        "exact_match_names": float(exact_up_to_names(pred, true, mapping)),
     }

@@ -24,7 +24,8 @@ REPORT_FILES: Final = ("metrics.json", "metrics.md", "metrics.png")
 #: Columns of each Markdown table: figure key and title. Validity and F1-like figures are shares (0 to 1).
 COLUMNS: Final = (
     ("parsed", "parsed"), ("checked", "checked"), ("compiled", "compiled"), ("valid", "valid"),
-    ("l1.exact_match", "exact"), ("l1.object_f1", "obj F1"), ("l1.relation_f1", "rel F1"),
+    ("l1.exact_match", "exact"), ("l1.exact_match_names", "exact*"), ("l1.object_f1", "obj F1"),
+    ("l1.relation_f1", "rel F1"),
     ("l1.step_accuracy", "step acc"), ("l1.step_edit_distance", "step edit"), ("l1.ged", "GED"),
     ("l2.f1", "log F1"), ("l3.ssim", "SSIM"), ("l3.fg_iou", "fg IoU"), ("l3.temporal", "temporal"),
     ("l3.latent_l1", "z L1"), ("layout.overlap_rate", "overlap"), ("layout.off_frame_rate", "off-frame"),
@@ -154,7 +155,8 @@ def markdown(summary: Mapping[str, Any], *, plotted: bool = True) -> str:
         + (f"(at most {settings['limit']} clips from each)" if settings["limit"] else "(every clip)"),
         f"- planners: {', '.join(f'{k} = `{v}`' for k, v in settings['planners'].items())}",
         f"- methods: {', '.join(settings['methods'])}; refine k = {settings['refine']}, seed {settings['seed']}",
-        "- columns: L0 validity rates (parsed, checked, compiled, valid = rendered); L1 exact match, object F1, "
+        "- columns: L0 validity rates (parsed, checked, compiled, valid = rendered); L1 exact match, exact match up "
+        "to object names and declaration order (exact*), object F1, "
         "relation F1, step accuracy, step edit distance, graph edit distance; L2 render-log F1; L3 SSIM, foreground "
         "IoU, temporal score, z L1: JEPA-latent L1 distance of the two clips, measured with "
         f"{settings.get('latent', 'the planner encoder')} (rendered predictions only; our own "

@@ -5,18 +5,19 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from dsl import ir
 from dsl.metrics import (
     compare,
+    exact_up_to_names,
     graph_edit_distance,
     levenshtein,
     object_f1,
     relation_f1,
     relation_triplet,
+    rename_objects,
     step_metrics,
     step_signature,
     values_agree,
@@ -24,29 +25,11 @@ from dsl.metrics import (
 from dsl.parser import parse
 
 DEMO = Path(__file__).resolve().parents[2] / "experiments" / "examples" / "demo.mscene"
-_NAME_KEYS = frozenset({"name", "target", "axes", "members", "subject", "into", "targets"})
 
 
 @pytest.fixture(scope="module")
 def demo() -> ir.Scene:
     return parse(DEMO.read_text(encoding="utf-8"))
-
-
-def _rename_json(value: Any, names: dict[str, str], key: str | None = None) -> Any:
-    if isinstance(value, dict):
-        return {k: _rename_json(v, names, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rename_json(item, names, key) for item in value]
-    if key in _NAME_KEYS and isinstance(value, str):
-        return names.get(value, value)
-    return value
-
-
-def rename(scene: ir.Scene, names: dict[str, str]) -> ir.Scene:
-    """The same scene with its objects renamed everywhere (the scene name is a ``name`` too, so keep it)."""
-    data = _rename_json(scene.model_dump(mode="json"), names)
-    data["name"] = scene.name
-    return ir.Scene.model_validate(data)
 
 
 def _four() -> ir.Scene:
@@ -77,7 +60,7 @@ def _four() -> ir.Scene:
 
 def test_identity_scores_perfectly(demo: ir.Scene) -> None:
     metrics = compare(demo, demo)
-    for key in ("exact_match", "object_f1", "object_attr_acc", "relation_f1", "step_accuracy"):
+    for key in ("exact_match", "exact_match_names", "object_f1", "object_attr_acc", "relation_f1", "step_accuracy"):
         assert metrics[key] == 1.0, key
     assert metrics["step_edit_distance"] == 0.0
     assert metrics["ged"] == 0.0
@@ -85,7 +68,7 @@ def test_identity_scores_perfectly(demo: ir.Scene) -> None:
 
 def test_renamed_and_shuffled_scene_scores_perfectly(demo: ir.Scene) -> None:
     names = {obj.name: f"n{i}" for i, obj in enumerate(demo.objects)}
-    renamed = rename(demo, names)
+    renamed = rename_objects(demo, names)
     shuffled = renamed.model_copy(update={"objects": renamed.objects[::-1]})
     result = object_f1(shuffled, demo)
     assert result.f1 == 1.0
@@ -95,6 +78,7 @@ def test_renamed_and_shuffled_scene_scores_perfectly(demo: ir.Scene) -> None:
     assert dict(result.attribute_accuracy)["members"] == 1.0
     metrics = compare(shuffled, demo)
     assert metrics["exact_match"] == 0.0
+    assert metrics["exact_match_names"] == 1.0, "only names and declaration order differ"
     assert metrics["relation_f1"] == 1.0
     assert metrics["step_accuracy"] == 1.0
     assert metrics["step_edit_distance"] == 0.0
@@ -190,9 +174,25 @@ def test_relation_f1_after_removing_an_object() -> None:
     assert result.f1 == pytest.approx(2 / 3)
 
 
+def test_exact_up_to_names_still_asks_for_everything_else() -> None:
+    true = _four()
+    names = {"c": "a1", "s": "a2", "t": "a3", "d": "a4"}
+    pred = rename_objects(true, names)
+    mapping = {new: old for old, new in names.items()}
+    assert exact_up_to_names(pred, true, mapping)
+    bigger = pred.model_copy(
+        update={"objects": (pred.objects[0].model_copy(update={"radius": 1.5}), *pred.objects[1:])}
+    )
+    assert not exact_up_to_names(bigger, true, mapping), "an attribute differs"
+    slower = pred.model_copy(update={"timeline": pred.timeline[:-1]})
+    assert not exact_up_to_names(slower, true, mapping), "a step is missing"
+    assert not exact_up_to_names(pred, true, {k: v for k, v in mapping.items() if k != "a4"}), "an object unpaired"
+    assert compare(bigger, true)["exact_match_names"] == 0.0
+
+
 def test_relation_f1_renames_through_the_matching() -> None:
     true = _four()
-    pred = rename(true, {"c": "circle", "s": "square", "t": "text", "d": "dot"})
+    pred = rename_objects(true, {"c": "circle", "s": "square", "t": "text", "d": "dot"})
     assert relation_f1(pred, true).f1 == 1.0
     # Without the mapping nothing agrees: every predicted name is unmatched.
     assert relation_f1(pred, true, mapping={}).f1 == 0.0
@@ -287,7 +287,7 @@ def test_levenshtein() -> None:
 
 def test_ged_identical_and_renamed(demo: ir.Scene) -> None:
     assert graph_edit_distance(demo, demo) == 0.0
-    renamed = rename(demo, {obj.name: f"x{i}" for i, obj in enumerate(demo.objects)})
+    renamed = rename_objects(demo, {obj.name: f"x{i}" for i, obj in enumerate(demo.objects)})
     assert graph_edit_distance(renamed, demo) == 0.0
 
 

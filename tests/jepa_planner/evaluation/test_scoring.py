@@ -36,7 +36,7 @@ def broken(reference: TargetRender) -> PairScore:
 def test_identical_text_is_valid_and_scores_perfectly(exact: PairScore) -> None:
     assert (exact.parsed, exact.checked, exact.compiled, exact.rendered, exact.valid) == (True,) * 5
     assert exact.error is None
-    assert exact.symbolic["exact_match"] == 1.0
+    assert exact.symbolic["exact_match"] == exact.symbolic["exact_match_names"] == 1.0
     assert exact.render_log["f1"] == 1.0
     visual = dict(exact.visual)
     assert math.isnan(visual.pop("latent_l1")), "no latent measure was given"
