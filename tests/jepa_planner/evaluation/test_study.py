@@ -58,9 +58,12 @@ def test_mini_study_runs_end_to_end(tmp_path: Path) -> None:
         "### Grammar and semantic masks",
         "### Render-and-compare refinement",
         "### Set head against a plain autoregressive decoder",
+        "## Violation of expectation",
     ):
         assert heading in report
     assert "| jepa | 4 | planner |" in report and "| all | plain autoregressive |" in report
+    assert (out / "violation.json").exists() and "| teleport |" in report
+    assert written["violation"]["n_clips"] == MINI["violation_clips"]
     if importlib.util.find_spec("matplotlib") is not None:
         assert (out / "labels-all.png").exists() and "![all](labels-all.png)" in report
 
