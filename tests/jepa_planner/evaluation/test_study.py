@@ -67,6 +67,11 @@ def test_mini_study_runs_end_to_end(tmp_path: Path) -> None:
     if importlib.util.find_spec("matplotlib") is not None:
         assert (out / "labels-all.png").exists() and "![all](labels-all.png)" in report
 
+    planners = {r["planner"]: Path(r["planner"]).stat().st_mtime_ns for r in results["runs"]}
+    assert all(r["train_s"] > 0 and r["eval_s"] > 0 for r in results["runs"]), "each run's cost is kept"
     rerun = main(["--mini", "--work", str(tmp_path)])
-    assert all(r["train_s"] < 1.0 for r in rerun["runs"]), "a rerun trains nothing again"
+    assert {r["planner"]: Path(r["planner"]).stat().st_mtime_ns for r in rerun["runs"]} == planners, "nothing retrained"
+    assert [(r["train_s"], r["eval_s"]) for r in rerun["runs"]] == [
+        (r["train_s"], r["eval_s"]) for r in results["runs"]
+    ]
     assert [r["metrics"] for r in rerun["runs"]] == [r["metrics"] for r in written["runs"]]
