@@ -155,25 +155,30 @@ class ObjectSequence(nn.Module):
             state[b, :count] = hidden[b, ends]
         return state
 
+    def _write(self, memory: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Greedy field tokens of clip 0 of ``memory``: each one's log-probabilities ``[V]``, and the hidden states
+        ``[1, L + 1, W]`` of a pass that has read them all (``states`` takes the objects' from it)."""
+        inputs = [self.start]
+        written: list[torch.Tensor] = []
+        while True:
+            logits, hidden = self(memory[:1], torch.tensor([inputs], device=memory.device))
+            if len(written) == self.slots * len(FIELDS):  # every slot written: this pass read the last fields
+                return written, hidden
+            log_p = logits[0, -1].log_softmax(-1)
+            token = int(log_p.argmax())
+            if token == self.stop:
+                return written, hidden
+            written.append(log_p)
+            inputs.append(token)
+
     @torch.no_grad()
     def decode(self, memory: torch.Tensor, no_object: int) -> dict[str, torch.Tensor]:
         """Greedy objects of clip 0 of ``memory`` ``[B, N, W]``, as the set head reports them (see the module
         docstring); ``no_object`` is the kind head's "no object" class."""
-        inputs = torch.tensor([[self.start]], device=memory.device)
-        logits_of: list[torch.Tensor] = []
-        for _ in range(self.length):
-            logits, hidden = self(memory[:1], inputs)
-            log_p = logits[0, -1].log_softmax(-1)
-            token = int(log_p.argmax())
-            logits_of.append(log_p)
-            if token == self.stop or len(logits_of) == self.length - 1:
-                break
-            inputs = torch.cat([inputs, torch.tensor([[token]], device=memory.device)], dim=1)
-        count = (len(logits_of) - 1) // len(FIELDS) if int(logits_of[-1].argmax()) == self.stop else self.slots
-        if int(logits_of[-1].argmax()) != self.stop:  # ran out of slots: the last object's state needs one more step
-            _, hidden = self(memory[:1], torch.cat([inputs, logits_of[-1].argmax().view(1, 1)], dim=1))
+        written, hidden = self._write(memory)
+        count = len(written) // len(FIELDS)
         fields = [
-            torch.stack([logits_of[m * len(FIELDS) + f] for m in range(count)]) if count else None
+            torch.stack([written[m * len(FIELDS) + f] for m in range(count)]) if count else None
             for f in range(len(FIELDS))
         ]
         kinds, colors, fills = self.sizes[:3]

@@ -110,3 +110,16 @@ def test_a_planner_carries_the_sequence_head(tmp_path: Path) -> None:
     clip = torch.randint(0, 256, (16, 36, 64, 3), dtype=torch.uint8).numpy()
     result = plan(Spec(clip=clip, name="Sequenced"), planner=planner)
     assert check(result.scene) == [] and result.scene.name == "Sequenced"
+
+
+@pytest.mark.parametrize(("stop_bias", "objects"), [(50.0, 0), (-50.0, 3)])
+def test_decoding_stops_at_stop_or_when_every_slot_is_written(stop_bias: float, objects: int) -> None:
+    torch.manual_seed(0)
+    sequence = head(slots=3).eval()
+    with torch.no_grad():
+        sequence.out.bias[sequence.stop] = stop_bias
+    predicted = sequence.decode(torch.randn(1, 12, 32), NO_OBJECT)
+    written = predicted["kind"][0].softmax(-1)[:, NO_OBJECT] < 0.5
+    assert int(written.sum()) == objects and bool(written[:objects].all())
+    assert (predicted["state"][0, :objects].abs().sum(-1) > 0).all(), "each written object hands on its state"
+    assert (predicted["state"][0, objects:] == 0).all()
