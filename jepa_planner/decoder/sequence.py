@@ -177,10 +177,6 @@ class ObjectSequence(nn.Module):
         docstring); ``no_object`` is the kind head's "no object" class."""
         written, hidden = self._write(memory)
         count = len(written) // len(FIELDS)
-        fields = [
-            torch.stack([written[m * len(FIELDS) + f] for m in range(count)]) if count else None
-            for f in range(len(FIELDS))
-        ]
         kinds, colors, fills = self.sizes[:3]
         kind = torch.full((1, self.slots, kinds + 1), IMPOSSIBLE, device=memory.device)
         kind[0, count:, no_object] = 0.0
@@ -190,7 +186,11 @@ class ObjectSequence(nn.Module):
         box[0, :, 2:] = 0.1
         appear = torch.zeros(1, self.slots, device=memory.device)
         if count:
-            chosen = [self._range(fields[f], f) for f in range(len(FIELDS))]  # type: ignore[arg-type]
+            # written holds count objects of len(FIELDS) tokens: field f of every object is written[f::len(FIELDS)]
+            chosen = [
+                torch.stack(written[f :: len(FIELDS)])[:, offset : offset + size]  # [count, size]
+                for f, (offset, size) in enumerate(zip(self.offsets, self.sizes, strict=True))
+            ]
             kind[0, :count, :kinds] = chosen[0]
             color[0, :count], fill[0, :count] = chosen[1], chosen[2]
             index = [c.argmax(-1) for c in chosen[3:]]
@@ -207,10 +207,6 @@ class ObjectSequence(nn.Module):
             "appear": appear,
             "state": self.states(hidden, [count]),
         }
-
-    def _range(self, log_p: torch.Tensor, field: int) -> torch.Tensor:
-        """The columns of one field of ``[M, V]`` log-probabilities."""
-        return log_p[:, self.offsets[field] : self.offsets[field] + self.sizes[field]]
 
     def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of logits ``[B, L, V]`` on targets ``[B, L]`` (-1 pads and ``IGNORE`` unknowns skipped)."""

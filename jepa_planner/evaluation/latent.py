@@ -15,18 +15,16 @@ Axis key: t time, h height, w width, c channels, n tokens, d features.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from einops import rearrange
-from safetensors import SafetensorError, safe_open
 from torch import nn
 
 from jepa_planner.planning.inputs import fit_clip
-from jepa_planner.systems.export import CheckpointError
+from jepa_planner.systems.export import CheckpointError, read_run_metadata
 
 
 class LatentDistance:
@@ -76,24 +74,18 @@ def jepa_target_encoder(path: str | Path) -> tuple[nn.Module, int, tuple[int, in
     """
     from jepa_planner.systems.jepa import JEPAPretraining, trained_system
 
-    name = str(path)
-    try:
-        with safe_open(name, framework="pt") as handle:
-            metadata = handle.metadata() or {}
-    except FileNotFoundError:
-        raise CheckpointError("no such weights file", filename=name) from None
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"the weights file is damaged: {exc}", filename=name) from None
-    if metadata.get("system") != JEPAPretraining.__name__:
+    system_name, hparams = read_run_metadata(path)
+    if system_name != JEPAPretraining.__name__:
         raise CheckpointError(
-            f"not the weights of a JEPA run (system {metadata.get('system')!r})",
-            filename=name,
+            f"not the weights of a JEPA run (system {system_name!r})",
+            filename=str(path),
             hint="pass the weights.safetensors of a `jepa-planner fit --config experiments/configs/tiny-cpu.yaml` run",
         )
     try:
-        hparams = json.loads(metadata.get("hparams", "{}"))
-        system = trained_system({k: v for k, v in hparams.items() if not k.startswith("_")}, path)
+        system = trained_system(hparams, path)
     except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"the stored JEPA hyperparameters do not build a model ({exc})", filename=name) from None
+        raise CheckpointError(
+            f"the stored JEPA hyperparameters do not build a model ({exc})", filename=str(path)
+        ) from None
     shape = system.hparams
     return system.target_encoder, int(shape["frames"]), (int(shape["width"]), int(shape["height"]))

@@ -33,7 +33,7 @@ from codegen.media import atomic_path
 from jepa_planner.decoder.model import SceneDecoder
 from jepa_planner.models.action import ActionConditionedPredictor
 from jepa_planner.models.vit import VideoViT
-from jepa_planner.systems.export import CheckpointError, load_state
+from jepa_planner.systems.export import CheckpointError, load_state, read_run_metadata, reading_weights
 
 FORMAT = "jepa-planner/1"
 DEFAULT_NAME = "default.safetensors"
@@ -171,15 +171,9 @@ def load_planner(path: str | Path | None = None) -> Planner:
 def _run_weights(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     from safetensors.torch import load_file
 
-    try:
+    with reading_weights(path):
         state = load_file(str(path))
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
-    except FileNotFoundError:
-        raise CheckpointError("no such weights file", filename=str(path)) from None
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"the weights file is damaged: {exc}", filename=str(path)) from None
-    return state, json.loads(metadata.get("hparams", "{}"))
+    return state, read_run_metadata(path)[1]
 
 
 def _part(state: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:

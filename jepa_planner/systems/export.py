@@ -11,11 +11,14 @@ Both are written atomically. ``load_weights`` checks that a file's tensors match
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import lightning as L
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from codegen.media import atomic_path, write_text
@@ -39,17 +42,36 @@ def save_weights(module: torch.nn.Module, path: Path, metadata: dict[str, str] |
     return path
 
 
-def load_weights(module: torch.nn.Module, path: str | Path) -> torch.nn.Module:
-    """Load safetensors weights into ``module``; a missing, damaged or mismatched file is a ``CheckpointError``."""
-    path = Path(path)
+@contextmanager
+def reading_weights(path: str | Path) -> Iterator[None]:
+    """Turn a missing or unreadable safetensors file, met while reading ``path``, into a ``CheckpointError``."""
     try:
-        state = load_file(str(path))
+        yield
     except FileNotFoundError:
         raise CheckpointError("no such weights file", filename=str(path)) from None
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(
             f"the weights file is damaged: {exc}", filename=str(path), hint="export it again from the run's checkpoint"
         ) from None
+
+
+def read_run_metadata(path: str | Path) -> tuple[str | None, dict[str, Any]]:
+    """What ``run_metadata`` wrote into a weights file: the system's class name (None if absent) and its
+    hyperparameters, without the keys LightningCLI adds (``_class_path`` ...)."""
+    with reading_weights(path), safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata() or {}
+    try:
+        hparams = json.loads(metadata.get("hparams", "{}"))
+    except ValueError as exc:
+        raise CheckpointError(f"the stored hyperparameters are not JSON ({exc})", filename=str(path)) from None
+    return metadata.get("system"), {key: value for key, value in hparams.items() if not key.startswith("_")}
+
+
+def load_weights(module: torch.nn.Module, path: str | Path) -> torch.nn.Module:
+    """Load safetensors weights into ``module``; a missing, damaged or mismatched file is a ``CheckpointError``."""
+    path = Path(path)
+    with reading_weights(path):
+        state = load_file(str(path))
     load_state(
         module,
         state,

@@ -190,10 +190,9 @@ def test_cli_errors_exit_one_without_traceback(
 
 def _run_weights(system: torch.nn.Module, path: Path) -> Path:
     """A run's weights.safetensors, with the metadata ``ExportWeights`` writes."""
-    from jepa_planner.systems.export import save_weights
+    from jepa_planner.systems.export import run_metadata, save_weights
 
-    hparams = json.dumps(dict(system.hparams), default=str)  # type: ignore[arg-type]
-    return save_weights(system, path, {"system": type(system).__name__, "hparams": hparams})
+    return save_weights(system, path, run_metadata(system))  # type: ignore[arg-type]
 
 
 def test_export_keeps_the_frozen_world_encoder_apart_from_a_fine_tuned_one(tmp_path: Path) -> None:
