@@ -14,7 +14,14 @@ from safetensors.torch import load_file
 
 from jepa_planner.cli import main
 from jepa_planner.systems.export import CheckpointError, load_weights, save_weights
-from jepa_planner.systems.jepa import JEPAPretraining, effective_rank, regularised_features, sigreg
+from jepa_planner.systems.jepa import (
+    JEPAPretraining,
+    centred_targets,
+    effective_rank,
+    energy_shares,
+    regularised_features,
+    sigreg,
+)
 from tests.jepa_planner.helpers import RandomClipData
 
 SMALL = {"frames": 8, "height": 18, "width": 32, "tubelet": (2, 6, 8), "pred_dim": 32, "pred_depth": 1}
@@ -118,6 +125,48 @@ def test_online_targets_send_gradient_through_the_whole_clip() -> None:
 def test_unknown_regularise_target_is_refused() -> None:
     with pytest.raises(ValueError, match="regularise"):
         JEPAPretraining(**SMALL, regularise="pixels")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="target_norm"):
+        JEPAPretraining(**SMALL, target_norm="batch")  # type: ignore[arg-type]
+
+
+def test_centred_targets_keep_only_what_is_specific_to_a_token() -> None:
+    generator = torch.Generator().manual_seed(0)
+    position = torch.randn(1, 6, 5, generator=generator)  # [1, N, D]: a code per position, shared by every clip
+    clip = torch.randn(4, 1, 5, generator=generator)  # [B, 1, D]: a code per clip, shared by its tokens
+    specific = 0.01 * torch.randn(4, 6, 5, generator=generator)
+    got = centred_targets(position + clip + specific)
+    # Position and clip codes are gone; the small token-specific part is all that is left, rescaled to unit RMS.
+    expected = specific - specific.mean(dim=0, keepdim=True)
+    expected = expected - expected.mean(dim=1, keepdim=True)
+    torch.testing.assert_close(got, expected / expected.pow(2).mean().sqrt(), atol=1e-4, rtol=1e-4)
+    assert got.pow(2).mean().item() == pytest.approx(1.0)
+    torch.testing.assert_close(centred_targets(position + clip), torch.zeros(4, 6, 5), atol=1e-3, rtol=0)
+
+
+def test_energy_shares_add_up_and_find_the_part_that_dominates() -> None:
+    generator = torch.Generator().manual_seed(0)
+    position = torch.randn(1, 6, 32, generator=generator)
+    clip = torch.randn(8, 1, 32, generator=generator)
+    specific = torch.randn(8, 6, 32, generator=generator)
+    for tokens, biggest in ((position + 0.1 * specific, "position"), (clip, "clip"), (specific, "specific")):
+        shares = energy_shares(tokens.expand(8, 6, 32))
+        assert sum(shares.values()) == pytest.approx(1.0, abs=1e-4)
+        assert max(shares, key=shares.__getitem__) == biggest and shares[biggest] > 0.6
+
+
+def test_centred_targets_train_the_encoder_and_watch_the_layer_normed_features() -> None:
+    video = torch.rand(4, 8, 3, 18, 32, generator=torch.Generator().manual_seed(0))
+    outs = {}
+    for norm in ("layer", "centred"):
+        torch.manual_seed(0)
+        system = JEPAPretraining(**SMALL, target_norm=norm)  # type: ignore[arg-type]
+        torch.manual_seed(1)  # the same masks for both
+        outs[norm] = system.jepa_loss(video)
+        outs[norm]["loss"].backward()
+        assert system.encoder.embed.weight.grad is not None and system.encoder.embed.weight.grad.abs().sum() > 0
+    # The loss sees other targets; the collapse monitors do not change with the loss's normalisation.
+    assert not torch.allclose(outs["layer"]["loss_jepa"], outs["centred"]["loss_jepa"])
+    torch.testing.assert_close(outs["layer"]["target_std"], outs["centred"]["target_std"])
 
 
 def write_config(tmp_path: Path, extra: str = "") -> Path:
