@@ -234,15 +234,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def newest_last_checkpoint(roots: Sequence[Path]) -> Path | None:
+    """The most recently written ``last.ckpt`` under any of ``roots`` (any logger version), or None."""
+    found = [path for root in roots if root.is_dir() for path in root.glob("**/last.ckpt") if path.is_file()]
+    return max(found, key=lambda path: path.stat().st_mtime) if found else None
+
+
 def run_lightning(argv: list[str] | None) -> int:
     """``jepa-planner fit|validate|test ...`` through LightningCLI; model and data are chosen in the YAML.
 
     ``argv`` None means "read ``sys.argv``", which is what DDP's relaunched processes do too.
     """
     import lightning as L
+    from lightning.pytorch.callbacks import ModelCheckpoint
     from lightning.pytorch.cli import LightningCLI
 
-    LightningCLI(
+    class PlannerCLI(LightningCLI):
+        """LightningCLI whose ``--ckpt_path last`` finds the run's newest ``last.ckpt`` in any logger version.
+
+        Lightning looks for ``last`` only in the checkpoint directory of the run now starting, which is a new,
+        empty ``lightning_logs/version_N/checkpoints`` whenever the directory comes from the logger: a resumed
+        run would start again from step 0 with nothing but a warning. Here ``last`` is looked for under
+        ``trainer.default_root_dir`` and every ``ModelCheckpoint`` directory set in the config, and the newest
+        file wins. With none, the run starts afresh, and says so.
+        """
+
+        def before_fit(self) -> None:
+            config = self.config_init[self.subcommand]
+            if config.get("ckpt_path") != "last":
+                return
+            roots = [Path(self.trainer.default_root_dir)]
+            roots += [Path(cb.dirpath) for cb in self.trainer.checkpoint_callbacks
+                      if isinstance(cb, ModelCheckpoint) and cb.dirpath]  # fmt: skip
+            found = newest_last_checkpoint(roots)
+            if found is None:
+                where = ", ".join(str(root) for root in roots)
+                print(f"jepa-planner: no last.ckpt under {where}; starting a new run", file=sys.stderr)
+                config["ckpt_path"] = None
+            else:
+                print(f"jepa-planner: resuming from {found}", file=sys.stderr)
+                config["ckpt_path"] = str(found)
+
+    PlannerCLI(
         L.LightningModule,
         L.LightningDataModule,
         subclass_mode_model=True,

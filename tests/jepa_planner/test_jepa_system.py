@@ -233,6 +233,32 @@ def test_resume_restores_the_exact_state(tmp_path: Path) -> None:
     assert further.global_step == 6
 
 
+def test_cli_resumes_last_from_the_previous_logger_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # As in the shipped configs: the CSV logger picks the run directory, so a resumed run writes to version_1
+    # while its last.ckpt lies in version_0.
+    config = write_config(tmp_path)
+    text = config.read_text().replace("  logger: false\n", "  log_every_n_steps: 1\n")
+    config.write_text(text.replace(f"dirpath: {tmp_path / 'ckpt'}, ", ""))
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "2"]) == 0
+    first = tmp_path / "run" / "lightning_logs" / "version_0"
+    assert torch.load(first / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 2
+    capsys.readouterr()
+
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "3", "--ckpt_path", "last"]) == 0
+    assert f"resuming from {first / 'checkpoints' / 'last.ckpt'}" in capsys.readouterr().err
+    rows = (tmp_path / "run" / "lightning_logs" / "version_1" / "metrics.csv").read_text().splitlines()[1:]
+    steps = sorted({int(row.split(",")[1]) for row in rows if row})  # columns: epoch, step, ...
+    assert steps == [2], f"the resumed run trained steps {steps}, not only the third"
+
+
+def test_cli_resume_without_a_checkpoint_starts_afresh_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path)
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "1", "--ckpt_path", "last"]) == 0
+    assert "no last.ckpt under" in capsys.readouterr().err
+
+
 def test_ddp_on_two_cpu_processes_keeps_ranks_in_step(tmp_path: Path) -> None:
     extra = ""
     config = write_config(tmp_path, extra)
