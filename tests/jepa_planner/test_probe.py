@@ -28,6 +28,7 @@ from jepa_planner.probe import (
 )
 from jepa_planner.systems.export import save_weights
 from jepa_planner.systems.jepa import JEPAPretraining
+from tests.jepa_planner.helpers import save_jepa_run
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +149,21 @@ def test_script_end_to_end(l2_data: Path, tmp_path: Path) -> None:
     assert "| encoder | count acc |" in table and "random init" in table and "effective rank" in table
     assert "raw tubelet pixels" in table
     assert "--train 6 --test 6" in table
+
+
+def test_token_energy_script_splits_the_targets_and_matches_its_random_start(l2_data: Path, tmp_path: Path) -> None:
+    from experiments.token_energy import main as token_energy
+
+    weights = save_jepa_run(tmp_path / "run" / "weights.safetensors", seed=0)  # an untrained run: its own start
+    out = tmp_path / "energy"
+    results = token_energy(["--data", str(l2_data), "--jepa", str(weights), "--clips", "6", "--out", str(out)])
+    jepa, random = results["rows"]
+    assert random["encoder"].startswith("random init, seed 0 (4x6x8 tubelets)")
+    for part in ("position", "clip", "specific"):
+        assert jepa[part] == pytest.approx(random[part], abs=1e-6), "seed 0 draws the run's starting point"
+    assert sum(jepa[part] for part in ("position", "clip", "specific")) == pytest.approx(1.0, abs=1e-4)
+    assert jepa["position"] > 0.9, "a random ViT's layer-normed tokens are mostly its positional code"
+    assert "| token-specific |" in Path(f"{out}.md").read_text(encoding="utf-8")
+    with pytest.raises(SystemExit, match="takes clips of"):
+        wide = save_jepa_run(tmp_path / "wide" / "weights.safetensors", height=72, width=128, tubelet=(4, 12, 16))
+        token_energy(["--data", str(l2_data), "--jepa", str(wide), "--clips", "6", "--out", str(out)])
