@@ -43,6 +43,8 @@ KIND_NAMES: Final[tuple[str, ...]] = tuple(ir.OBJECT_KINDS)
 VERB_NAMES: Final[tuple[str, ...]] = (*ir.ANIMATION_KINDS, "wait")
 #: How much faster than the other parameters the probe's attention bias per token position learns.
 POSITION_GAIN: Final = 30.0
+#: Metrics that ``train_and_evaluate_probe`` also reports on the train set, as ``train_<key>``.
+FIT_METRICS: Final[tuple[str, ...]] = ("count_acc", "kinds_f1", "verb_acc")
 #: The label and output keys, in head order.
 TASKS: Final[tuple[str, ...]] = ("count", "kinds", "verb")
 
@@ -372,15 +374,19 @@ def train_and_evaluate_probe(
     Returns
     -------
     dict
-        ``count_acc``, ``verb_acc``, ``kinds_exact``, ``kinds_f1``, ``kinds_acc`` and ``kinds_f1.<Kind>``, in [0, 1].
+        ``count_acc``, ``verb_acc``, ``kinds_exact``, ``kinds_f1``, ``kinds_acc`` and ``kinds_f1.<Kind>``, in [0, 1],
+        on the test set; and ``train_<key>`` for each key of ``FIT_METRICS``, on the train set: how well the probe
+        fits what it was trained on (a test score far under it is a probe that memorised).
 
     Examples
     --------
     >>> feats, labels = torch.randn(8, 12, 16), {"count": torch.zeros(8, dtype=torch.long),
     ...     "kinds": torch.zeros(8, len(KIND_NAMES)), "verb": torch.zeros(8, dtype=torch.long)}
     >>> metrics = train_and_evaluate_probe(feats, labels, feats, labels, epochs=1)
-    >>> sorted(k for k in metrics if "." not in k)
+    >>> sorted(k for k in metrics if "." not in k and not k.startswith("train_"))
     ['count_acc', 'kinds_acc', 'kinds_exact', 'kinds_f1', 'verb_acc']
+    >>> sorted(k for k in metrics if k.startswith("train_"))
+    ['train_count_acc', 'train_kinds_f1', 'train_verb_acc']
     """
     previous = torch.get_num_threads()
     if threads is not None:
@@ -390,6 +396,8 @@ def train_and_evaluate_probe(
             train_feats, train_labels,
             epochs=epochs, lr=lr, seed=seed, batch_size=batch_size, weight_decay=weight_decay, queries=queries,
         )  # fmt: skip
-        return probe_metrics(predict(probe, test_feats), test_labels)
+        metrics = probe_metrics(predict(probe, test_feats), test_labels)
+        fit = probe_metrics(predict(probe, train_feats), train_labels)
+        return metrics | {f"train_{key}": fit[key] for key in FIT_METRICS}
     finally:
         torch.set_num_threads(previous)

@@ -148,6 +148,8 @@ def test_script_end_to_end(l2_data: Path, tmp_path: Path) -> None:
     table = Path(f"{out}.md").read_text(encoding="utf-8")
     assert "| encoder | count acc |" in table and "random init" in table and "effective rank" in table
     assert "raw tubelet pixels" in table
+    assert "fits its own train clips" in table and "- random init (same architecture): " in table
+    assert 0.0 <= written["encoders"]["jepa"]["summary"]["train_count_acc"]["mean"] <= 1.0
     assert "--train 6 --test 6" in table
 
 
