@@ -5,8 +5,9 @@ Run it from the repository root::
     .venv/bin/python experiments/probe_encoders.py --data data/probe-l2 \\
         --jepa runs/tiny-cpu/lightning_logs/version_0/weights.safetensors
 
-The encoder's shape comes from the flags (defaults: the tiny-cpu config, ``experiments/configs/tiny-cpu.yaml``);
-they must match the weights file, which holds a whole ``JEPAPretraining`` (encoders and predictor).
+The encoder's shape comes from the hyperparameters stored in the weights file, which holds a whole
+``JEPAPretraining`` (encoders and predictor); shape flags (``--height`` ...) override them, and a file without
+them gets the tiny-cpu config's (``experiments/configs/tiny-cpu.yaml``).
 
 Clips are streamed from ``--data`` and split into ``--train`` and ``--test`` clips by ``meta["scene_hash"]``:
 every clip of one scene lands on the same side, so the test set holds no scene the probe was trained on. Each
@@ -68,6 +69,7 @@ from jepa_planner.systems.jepa import (  # noqa: E402
     effective_rank,
     energy_shares,
     random_system,
+    resolve_shape_arguments,
     shape_config,
     trained_system,
 )
@@ -127,7 +129,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.train < 1 or args.test < 1:
         parser.error("--train and --test must be at least 1")
-    return args
+    return resolve_shape_arguments(args, args.jepa)
 
 
 def jepa_encoder(config: dict[str, Any], weights: str | Path, which: str = "target") -> nn.Module:

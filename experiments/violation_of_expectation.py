@@ -59,6 +59,7 @@ from jepa_planner.systems.jepa import (  # noqa: E402
     JEPAPretraining,
     add_shape_arguments,
     random_system,
+    resolve_shape_arguments,
     shape_config,
     trained_system,
 )
@@ -90,7 +91,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
-    return args
+    return resolve_shape_arguments(args, args.jepa)
 
 
 def load_clips(args: argparse.Namespace) -> tuple[list[Sample], dict[str, Any]]:

@@ -39,7 +39,7 @@ from einops import reduce
 
 from jepa_planner.masks import MaskMixture, apply_masks
 from jepa_planner.models.vit import Predictor, VideoViT
-from jepa_planner.systems.export import load_weights
+from jepa_planner.systems.export import CheckpointError, load_weights, read_run_metadata
 from jepa_planner.systems.schedule import warmup_cosine
 
 
@@ -103,9 +103,10 @@ def centred_targets(targets: torch.Tensor) -> torch.Tensor:
     """The token-specific part of layer-normed targets ``[B, N, D]`` (``token_parts``), rescaled to unit RMS.
 
     The batch's mean token at each position and each clip's mean token are taken away, and everything is divided
-    by one RMS over the batch (no gradient flows through the statistics; at most a 1000-fold gain). Neither a positional code (predictable
-    from the mask tokens' positions) nor a clip-wide code (predictable from any context token) then lowers the
-    loss, and shrinking the token-specific part does not either, because of the rescaling.
+    by one RMS over the batch (no gradient flows through the statistics; at most a 1000-fold gain). Neither a
+    positional code (predictable from the mask tokens' positions) nor a clip-wide code (predictable from any
+    context token) then lowers the loss, and shrinking the token-specific part does not either, because of the
+    rescaling.
     """
     specific = token_parts(targets)[2]
     floor = 1e-3 * targets.detach().pow(2).mean().sqrt()  # no more than 1000x: rounding noise stays noise-sized
@@ -308,21 +309,57 @@ class JEPAPretraining(L.LightningModule):
         return warmup_cosine(optimizer, int(self.trainer.estimated_stepping_batches), self.hparams["warmup_steps"])
 
 
+#: The tiny-cpu shape (``experiments/configs/tiny-cpu.yaml``): what a shape flag means when neither the command
+#: line nor the weights file says otherwise.
+TINY_CPU_SHAPE: dict[str, Any] = {
+    "frames": 16,
+    "height": 36,
+    "width": 64,
+    "tubelet": [4, 6, 8],
+    "preset": "tiny",
+    "pred_dim": 64,
+    "pred_depth": 2,
+    "pred_heads": 4,
+}
+
+
 def add_shape_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags that fix a ``JEPAPretraining``'s shape, for scripts that load its weights (tiny-cpu defaults)."""
-    shape = parser.add_argument_group("encoder (must match the weights; defaults are the tiny-cpu config)")
-    shape.add_argument("--frames", type=int, default=16)
-    shape.add_argument("--height", type=int, default=36)
-    shape.add_argument("--width", type=int, default=64)
-    shape.add_argument("--tubelet", type=int, nargs=3, default=[4, 6, 8], metavar=("T", "H", "W"))
-    shape.add_argument("--preset", default="tiny")
-    shape.add_argument("--pred-dim", type=int, default=64)
-    shape.add_argument("--pred-depth", type=int, default=2)
-    shape.add_argument("--pred-heads", type=int, default=4)
+    """The flags that fix a ``JEPAPretraining``'s shape, for scripts that load its weights.
+
+    Left out, each comes from the hyperparameters stored in the weights file (``resolve_shape_arguments``), and
+    from the tiny-cpu config when the file has none.
+    """
+    shape = parser.add_argument_group("encoder (default: as stored in the weights file, else the tiny-cpu config)")
+    shape.add_argument("--frames", type=int)
+    shape.add_argument("--height", type=int)
+    shape.add_argument("--width", type=int)
+    shape.add_argument("--tubelet", type=int, nargs=3, metavar=("T", "H", "W"))
+    shape.add_argument("--preset")
+    shape.add_argument("--pred-dim", type=int)
+    shape.add_argument("--pred-depth", type=int)
+    shape.add_argument("--pred-heads", type=int)
+
+
+def resolve_shape_arguments(args: argparse.Namespace, weights: str | Path) -> argparse.Namespace:
+    """Fill the shape flags left out (None) from ``weights``' stored hyperparameters, else from ``TINY_CPU_SHAPE``.
+
+    A file that cannot be read leaves the defaults: loading it later raises the ``CheckpointError`` that says why.
+    """
+    try:
+        system, stored = read_run_metadata(weights)
+    except CheckpointError:
+        system, stored = None, {}
+    if system != JEPAPretraining.__name__:
+        stored = {}
+    for key, default in TINY_CPU_SHAPE.items():
+        if getattr(args, key) is None:
+            value = stored.get(key, default)
+            setattr(args, key, list(value) if key == "tubelet" else value)
+    return args
 
 
 def shape_config(args: argparse.Namespace) -> dict[str, Any]:
-    """``JEPAPretraining`` constructor arguments from the flags of ``add_shape_arguments``."""
+    """``JEPAPretraining`` constructor arguments from the flags of ``add_shape_arguments`` (resolved)."""
     return {
         "frames": args.frames,
         "height": args.height,

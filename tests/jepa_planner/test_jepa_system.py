@@ -16,13 +16,16 @@ from jepa_planner.cli import main
 from jepa_planner.systems.export import CheckpointError, load_weights, save_weights
 from jepa_planner.systems.jepa import (
     JEPAPretraining,
+    add_shape_arguments,
     centred_targets,
     effective_rank,
     energy_shares,
     regularised_features,
+    resolve_shape_arguments,
+    shape_config,
     sigreg,
 )
-from tests.jepa_planner.helpers import RandomClipData
+from tests.jepa_planner.helpers import RandomClipData, save_jepa_run
 
 SMALL = {"frames": 8, "height": 18, "width": 32, "tubelet": (2, 6, 8), "pred_dim": 32, "pred_depth": 1}
 
@@ -306,3 +309,18 @@ def test_weights_round_trip_and_mismatches_are_typed(tmp_path: Path) -> None:
         load_weights(other, broken)
     with pytest.raises(CheckpointError, match="no such"):
         load_weights(other, tmp_path / "missing.safetensors")
+
+
+def test_shape_flags_default_to_the_weights_file_then_to_tiny_cpu(tmp_path: Path) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_shape_arguments(parser)
+    wide = save_jepa_run(tmp_path / "wide.safetensors", height=72, width=128, tubelet=(4, 12, 16), pred_depth=1)
+    config = shape_config(resolve_shape_arguments(parser.parse_args([]), wide))
+    assert (config["height"], config["width"], config["tubelet"], config["pred_depth"]) == (72, 128, (4, 12, 16), 1)
+    load_weights(JEPAPretraining(**config), wide)  # the resolved shape fits the file
+    overridden = shape_config(resolve_shape_arguments(parser.parse_args(["--pred-depth", "3"]), wide))
+    assert (overridden["height"], overridden["pred_depth"]) == (72, 3), "a flag given wins over the file"
+    missing = shape_config(resolve_shape_arguments(parser.parse_args([]), tmp_path / "missing.safetensors"))
+    assert (missing["height"], missing["width"], missing["tubelet"]) == (36, 64, (4, 6, 8)), "tiny-cpu's shape"
