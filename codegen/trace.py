@@ -167,6 +167,16 @@ class _Tracer:
             self.trace.frame_steps.append(step)
 
 
+def play_to_end(scene: Any, *args: Any, **kwargs: Any) -> None:
+    """Run one ``Scene.play(*args, **kwargs)`` straight to its end state: every animation jumps to 1, draws nothing."""
+    scene.compile_animation_data(*args, **kwargs)
+    scene.begin_animations()
+    for animation in scene.animations:
+        animation.interpolate(1.0)
+        animation.finish()
+        animation.clean_up_from_scene(scene)
+
+
 def _geometry_renderer(tracer: _Tracer, camera: Any) -> Any:
     from manim.renderer.cairo_renderer import CairoRenderer
 
@@ -175,12 +185,7 @@ def _geometry_renderer(tracer: _Tracer, camera: Any) -> Any:
 
         def play(self, scene: Any, *args: Any, **kwargs: Any) -> None:
             tracer.timeline_starts()
-            scene.compile_animation_data(*args, **kwargs)
-            scene.begin_animations()
-            for animation in scene.animations:
-                animation.interpolate(1.0)
-                animation.finish()
-                animation.clean_up_from_scene(scene)
+            play_to_end(scene, *args, **kwargs)
             tracer.end_step(scene, self.num_plays)
             self.num_plays += 1
 

@@ -34,7 +34,7 @@ from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped,
 
 from codegen.render import DEFAULT_FPS
 from codegen.runtime import camera_factory, configure, run_scene
-from codegen.trace import box_of
+from codegen.trace import box_of, play_to_end
 from dsl import ir
 from dsl.metrics import F1Score
 
@@ -165,17 +165,11 @@ class _Recorder:
 def _jump_renderer(camera: Any) -> Any:
     from manim.renderer.cairo_renderer import CairoRenderer
 
-    # codegen.trace's geometry renderer does the same but reports to its own tracer, so it is not reused here.
     class JumpRenderer(CairoRenderer):
-        """Jumps every animation to its end; draws nothing and writes nothing."""
+        """Jumps every animation to its end (``codegen.trace.play_to_end``); draws nothing and writes nothing."""
 
         def play(self, scene: Any, *args: Any, **kwargs: Any) -> None:
-            scene.compile_animation_data(*args, **kwargs)
-            scene.begin_animations()
-            for animation in scene.animations:
-                animation.interpolate(1.0)
-                animation.finish()
-                animation.clean_up_from_scene(scene)
+            play_to_end(scene, *args, **kwargs)
             self.num_plays += 1
 
         def scene_finished(self, scene: Any) -> None:
