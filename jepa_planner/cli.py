@@ -17,6 +17,7 @@ Examples
     jepa-planner plan clip.mp4 -o scene.mscene --manim scene.py --compare compare.gif
     jepa-planner plan storyboard/ --keyframes --times 1 2 3 -o scene.mscene
     jepa-planner export --decoder runs/decoder/.../weights.safetensors -o planner.safetensors
+    jepa-planner weights runs/tiny-cpu/lightning_logs/version_0/checkpoints/last.ckpt -o step-last.safetensors
     jepa-planner eval --planner default --data data/pretrain-l2 --limit 50 --baselines nearest unconstrained
 """
 
@@ -164,6 +165,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_weights(args: argparse.Namespace) -> int:
+    from jepa_planner.systems.export import run_metadata, save_weights, system_from_checkpoint
+
+    output = Path(args.output) if args.output else Path(args.checkpoint).with_suffix(".safetensors")
+    _refuse_overwrite(output, args.force)
+    system, step = system_from_checkpoint(args.checkpoint)
+    save_weights(system, output, run_metadata(system))
+    print(f"wrote {output} ({type(system).__name__} at step {step})", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``jepa-planner``."""
     parser = argparse.ArgumentParser(prog="jepa-planner", description="Data, training and planning for Manim scenes.")
@@ -223,6 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True)
     export.add_argument("--force", action="store_true")
     export.set_defaults(run=cmd_export)
+
+    weights = commands.add_parser(
+        "weights", help="write a run's Lightning checkpoint as a weights.safetensors file (to probe it, say)"
+    )
+    weights.add_argument("checkpoint", help="a .ckpt of a `jepa-planner fit` run")
+    weights.add_argument("-o", "--output", help="the weights file (default: the checkpoint's name, .safetensors)")
+    weights.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    weights.set_defaults(run=cmd_weights)
 
     commands.add_parser(
         EVAL_COMMAND, help="score planners and baselines on held-out clips (see eval --help)", add_help=False

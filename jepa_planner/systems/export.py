@@ -139,6 +139,59 @@ def run_metadata(system: L.LightningModule) -> dict[str, str]:
     return {"system": type(system).__name__, "hparams": json.dumps(dict(system.hparams), default=str)}
 
 
+def _systems() -> dict[str, type[L.LightningModule]]:
+    """The systems ``system_from_checkpoint`` rebuilds, by class name: no other class is ever imported."""
+    from jepa_planner.systems.action import ActionConditionedTraining
+    from jepa_planner.systems.decoder import DecoderTraining
+    from jepa_planner.systems.jepa import JEPAPretraining
+
+    return {cls.__name__: cls for cls in (JEPAPretraining, ActionConditionedTraining, DecoderTraining)}
+
+
+def system_from_checkpoint(path: str | Path) -> tuple[L.LightningModule, int]:
+    """The system a Lightning checkpoint of one of our runs holds, with its weights, and the step it was saved at.
+
+    The file is read with ``torch.load(weights_only=True)``, so nothing in it runs; the class comes from the
+    hyperparameters LightningCLI stored (``_class_path``) and must be one of this package's systems. Use it to
+    probe a run's intermediate checkpoints (``jepa-planner weights``).
+
+    Raises
+    ------
+    CheckpointError
+        The file is missing or not a checkpoint, names no system of ours, or its tensors do not fit that system.
+    """
+    name = str(path)
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError("no such checkpoint", filename=name) from None
+    except Exception as exc:  # unpickling, zip and safety errors all say one thing: not a checkpoint we can read
+        raise CheckpointError(
+            f"not a readable Lightning checkpoint ({type(exc).__name__})",
+            filename=name,
+            hint="pass a .ckpt from a run's checkpoints/ folder",
+        ) from None
+    hparams = checkpoint.get("hyper_parameters") if isinstance(checkpoint, dict) else None
+    if not isinstance(hparams, dict) or "state_dict" not in checkpoint:
+        raise CheckpointError("not a Lightning checkpoint with hyperparameters", filename=name)
+    system_name = str(hparams.get("_class_path", "")).rsplit(".", 1)[-1]
+    systems = _systems()
+    if system_name not in systems:
+        raise CheckpointError(
+            f"the checkpoint's system {system_name or 'is not named'!s} is not one of {sorted(systems)}",
+            filename=name,
+            hint="checkpoints of `jepa-planner fit` runs name their system; others cannot be rebuilt here",
+        )
+    try:
+        system = systems[system_name](**{k: v for k, v in hparams.items() if not k.startswith("_")})
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(
+            f"the stored hyperparameters do not build a {system_name} ({exc})", filename=name
+        ) from None
+    load_state(system, checkpoint["state_dict"], filename=name, problem=f"the tensors do not fit a {system_name}")
+    return system, int(checkpoint.get("global_step", 0))
+
+
 class ExportWeights(L.Callback):
     """Write ``weights.safetensors`` and ``MODEL_CARD.md`` into the run directory when ``fit`` ends."""
 

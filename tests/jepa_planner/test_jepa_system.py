@@ -324,3 +324,28 @@ def test_shape_flags_default_to_the_weights_file_then_to_tiny_cpu(tmp_path: Path
     assert (overridden["height"], overridden["pred_depth"]) == (72, 3), "a flag given wins over the file"
     missing = shape_config(resolve_shape_arguments(parser.parse_args([]), tmp_path / "missing.safetensors"))
     assert (missing["height"], missing["width"], missing["tubelet"]) == (36, 64, (4, 6, 8)), "tiny-cpu's shape"
+
+
+def test_weights_command_writes_a_checkpoint_as_safetensors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path)
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "2"]) == 0
+    last = tmp_path / "ckpt" / "last.ckpt"
+    out = tmp_path / "step2.safetensors"
+    assert main(["weights", str(last), "-o", str(out)]) == 0
+    assert "JEPAPretraining at step 2" in capsys.readouterr().err
+    system = load_weights(JEPAPretraining(**SMALL, vicreg_weight=1.0), out)  # type: ignore[arg-type]
+    saved = torch.load(last, map_location="cpu", weights_only=True)["state_dict"]
+    for name, tensor in system.state_dict().items():
+        torch.testing.assert_close(tensor, saved[name])
+
+    assert main(["weights", str(last), "-o", str(out)]) == 1, "an existing file is not replaced without --force"
+    assert "--force" in capsys.readouterr().err
+    assert main(["weights", str(last), "-o", str(out), "--force"]) == 0
+    assert main(["weights", str(last)]) == 0 and last.with_suffix(".safetensors").exists()
+    junk = tmp_path / "junk.ckpt"
+    junk.write_bytes(b"not a checkpoint")
+    assert main(["weights", str(junk), "-o", str(tmp_path / "junk.safetensors")]) == 1
+    err = capsys.readouterr().err
+    assert "not a readable Lightning checkpoint" in err and "junk.ckpt" in err and "Traceback" not in err
+    assert main(["weights", str(tmp_path / "missing.ckpt"), "-o", str(tmp_path / "m.safetensors")]) == 1
+    assert "no such checkpoint" in capsys.readouterr().err
