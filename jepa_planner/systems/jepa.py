@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
 from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
 import torch.nn.functional as F
-from einops import reduce
+from einops import rearrange, reduce
 
 from jepa_planner.masks import MaskMixture, apply_masks
 from jepa_planner.models.vit import Predictor, VideoViT
@@ -111,6 +112,43 @@ def centred_targets(targets: torch.Tensor) -> torch.Tensor:
     specific = token_parts(targets)[2]
     floor = 1e-3 * targets.detach().pow(2).mean().sqrt()  # no more than 1000x: rounding noise stays noise-sized
     return specific / torch.maximum(specific.detach().pow(2).mean().sqrt(), floor.clamp_min(1e-12))
+
+
+def random_resized_crop(
+    video: torch.Tensor,
+    scale: tuple[float, float],
+    ratio: tuple[float, float] = (0.75, 1.35),
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """V-JEPA's clip augmentation: one random crop per clip, the same in every frame, resized back to the frame.
+
+    Each crop covers a share of the frame's area drawn uniformly from ``scale`` and has an aspect ratio (relative
+    to the frame's) drawn log-uniformly from ``ratio``, clipped to fit; its place is uniform. Bilinear resampling.
+
+    Parameters
+    ----------
+    video
+        ``[B, T, C, H, W]``.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[B, T, C, H, W]``, the crops.
+    """
+    b, t = video.shape[:2]
+    draw = torch.rand(b, 4, generator=generator, device="cpu").to(video)
+    area = scale[0] + (scale[1] - scale[0]) * draw[:, 0]
+    log_ratio = math.log(ratio[0]) + (math.log(ratio[1]) - math.log(ratio[0])) * draw[:, 1]
+    width = (area * log_ratio.exp()).sqrt().clamp(max=1.0)  # shares of the frame's width and height
+    height = (area / log_ratio.exp()).sqrt().clamp(max=1.0)
+    centre_x = (1 - width) * (2 * draw[:, 2] - 1)  # in [-1, 1] coordinates, keeping the crop inside the frame
+    centre_y = (1 - height) * (2 * draw[:, 3] - 1)
+    theta = torch.zeros(b, 2, 3, dtype=video.dtype, device=video.device)
+    theta[:, 0, 0], theta[:, 0, 2], theta[:, 1, 1], theta[:, 1, 2] = width, centre_x, height, centre_y
+    frames = rearrange(video, "b t c h w -> (b t) c h w")
+    grid = F.affine_grid(theta.repeat_interleave(t, dim=0), list(frames.shape), align_corners=False)
+    cropped = F.grid_sample(frames, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return rearrange(cropped, "(b t) c h w -> b t c h w", b=b)
 
 
 #: What the anti-collapse terms can see (``JEPAPretraining(regularise=...)``).
@@ -190,6 +228,10 @@ class JEPAPretraining(L.LightningModule):
     target_norm
         ``"layer"``: the layer-normed target tokens (V-JEPA). ``"centred"``: then also less the batch's mean token
         at each position and each clip's mean token, rescaled to unit RMS (``centred_targets`` says why).
+    crop_scale
+        Training clips are first cropped at random, V-JEPA's way (``random_resized_crop``: the same crop in every
+        frame, covering this range of the frame's area, resized back); None (default) trains on whole frames.
+        Validation always sees whole frames.
     """
 
     def __init__(
@@ -214,12 +256,15 @@ class JEPAPretraining(L.LightningModule):
         regularise: str = "clip",
         targets: str = "ema",
         target_norm: str = "layer",
+        crop_scale: tuple[float, float] | None = None,
     ) -> None:
         super().__init__()
         if targets not in ("ema", "online"):
             raise ValueError(f"targets must be 'ema' or 'online', got {targets!r}")
         if regularise not in REGULARISE:
             raise ValueError(f"regularise must be one of {list(REGULARISE)}, got {regularise!r}")
+        if crop_scale is not None and not 0.0 < crop_scale[0] <= crop_scale[1] <= 1.0:
+            raise ValueError(f"crop_scale must be two shares of the frame, 0 < low <= high <= 1; got {crop_scale}")
         if target_norm not in TARGET_NORMS:
             raise ValueError(f"target_norm must be one of {list(TARGET_NORMS)}, got {target_norm!r}")
         self.save_hyperparameters()
@@ -271,7 +316,10 @@ class JEPAPretraining(L.LightningModule):
         return out
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        out = self.jepa_loss(batch["frames"])
+        video = batch["frames"]
+        if self.hparams["crop_scale"] is not None:
+            video = random_resized_crop(video, tuple(self.hparams["crop_scale"]))
+        out = self.jepa_loss(video)
         self.log_dict({f"train/{k}": v.detach() for k, v in out.items() if k != "loss"})
         self.log("train/loss", out["loss"].detach(), prog_bar=True)
         self.log("train/ema", self.momentum(), prog_bar=False)

@@ -20,6 +20,7 @@ from jepa_planner.systems.jepa import (
     centred_targets,
     effective_rank,
     energy_shares,
+    random_resized_crop,
     regularised_features,
     resolve_shape_arguments,
     shape_config,
@@ -349,3 +350,34 @@ def test_weights_command_writes_a_checkpoint_as_safetensors(tmp_path: Path, caps
     assert "not a readable Lightning checkpoint" in err and "junk.ckpt" in err and "Traceback" not in err
     assert main(["weights", str(tmp_path / "missing.ckpt"), "-o", str(tmp_path / "m.safetensors")]) == 1
     assert "no such checkpoint" in capsys.readouterr().err
+
+
+def test_random_resized_crop_is_one_crop_per_clip_resized_back() -> None:
+    generator = torch.Generator().manual_seed(0)
+    video = torch.rand(3, 4, 3, 18, 32, generator=generator)
+    whole = random_resized_crop(video, (1.0, 1.0), ratio=(1.0, 1.0), generator=generator)
+    torch.testing.assert_close(whole, video, atol=1e-5, rtol=0)  # the whole frame: nothing changes
+    # A horizontal ramp from 0 to 1: a crop of a quarter of the area at the frame's aspect spans half of it.
+    ramp = torch.linspace(0, 1, 32).expand(2, 4, 3, 18, 32)
+    crop = random_resized_crop(ramp, (0.25, 0.25), ratio=(1.0, 1.0), generator=generator)
+    assert crop.shape == ramp.shape
+    span = crop[..., -1] - crop[..., 0]  # [B, T, C, H]
+    torch.testing.assert_close(span, torch.full_like(span, 0.5 * 31 / 32), atol=0.02, rtol=0)
+    # The same crop in every frame: a still clip stays still.
+    still = torch.rand(2, 1, 3, 18, 32, generator=generator).expand(2, 4, 3, 18, 32)
+    cropped = random_resized_crop(still, (0.3, 1.0), generator=generator)
+    torch.testing.assert_close(cropped, cropped[:, :1].expand_as(cropped))
+    assert not torch.allclose(cropped, still)
+
+
+def test_training_crops_only_when_asked() -> None:
+    with pytest.raises(ValueError, match="crop_scale"):
+        JEPAPretraining(**SMALL, crop_scale=(0.5, 0.2))  # type: ignore[arg-type]
+    batch = {"frames": torch.rand(2, 8, 3, 18, 32, generator=torch.Generator().manual_seed(0))}
+    losses = {}
+    for crop in (None, (0.3, 1.0)):
+        torch.manual_seed(0)
+        system = JEPAPretraining(**SMALL, crop_scale=crop)  # type: ignore[arg-type]
+        torch.manual_seed(1)  # the same masks (the crop draws from torch's generator after them)
+        losses[crop] = system.training_step(batch, 0)
+    assert torch.isfinite(losses[(0.3, 1.0)]) and not torch.allclose(losses[None], losses[(0.3, 1.0)])
