@@ -76,7 +76,16 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {name} | {row['loss_teacher']:.5f} | {row['baseline_teacher']:.5f} | {gain_t:+.1%} | "
             f"{row['loss_rollout']:.5f} | {row['baseline_rollout']:.5f} | {gain_r:+.1%} |"
         )
-    lines += ["", f"Command: `{report['command']}`", ""]
+    lines += [
+        "",
+        "Each row's L1 lives in its own encoder's latent space, so L1s compare only within a row; the gain columns "
+        "(the predictor against copy-last in that space) compare across rows. A random encoder's latents are "
+        "mostly positional code (`experiments/token_energy.py`), which copy-last gets exactly right, so its L1s "
+        "are small whatever it predicts.",
+        "",
+        f"Command: `{report['command']}`",
+        "",
+    ]
     return "\n".join(lines)
 
 
