@@ -254,9 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def newest_last_checkpoint(roots: Sequence[Path]) -> Path | None:
-    """The most recently written ``last.ckpt`` under any of ``roots`` (any logger version), or None."""
-    found = [path for root in roots if root.is_dir() for path in root.glob("**/last.ckpt") if path.is_file()]
+def newest_last_checkpoint(candidates: Sequence[Path]) -> Path | None:
+    """The most recently written of the ``last.ckpt`` files among ``candidates`` that exist, or None."""
+    found = [path for path in candidates if path.is_file()]
     return max(found, key=lambda path: path.stat().st_mtime) if found else None
 
 
@@ -274,21 +274,29 @@ def run_lightning(argv: list[str] | None) -> int:
 
         Lightning looks for ``last`` only in the checkpoint directory of the run now starting, which is a new,
         empty ``lightning_logs/version_N/checkpoints`` whenever the directory comes from the logger: a resumed
-        run would start again from step 0 with nothing but a warning. Here ``last`` is looked for under
-        ``trainer.default_root_dir`` and every ``ModelCheckpoint`` directory set in the config, and the newest
-        file wins. With none, the run starts afresh, and says so.
+        run would start again from step 0 with nothing but a warning. Here ``last`` is looked for where Lightning
+        puts checkpoints: in every ``ModelCheckpoint`` directory set in the config, and otherwise in each of the
+        logger's ``version_*/checkpoints`` (``default_root_dir/checkpoints`` without a logger). The newest file
+        wins. With none, the run starts afresh, and says so.
         """
 
         def before_fit(self) -> None:
             config = self.config_init[self.subcommand]
             if config.get("ckpt_path") != "last":
                 return
-            roots = [Path(self.trainer.default_root_dir)]
-            roots += [Path(cb.dirpath) for cb in self.trainer.checkpoint_callbacks
+            places = [Path(cb.dirpath) for cb in self.trainer.checkpoint_callbacks
                       if isinstance(cb, ModelCheckpoint) and cb.dirpath]  # fmt: skip
-            found = newest_last_checkpoint(roots)
+            candidates = [place / "last.ckpt" for place in places]
+            logger_root = getattr(self.trainer.logger, "root_dir", None)
+            if logger_root is not None:
+                places.append(Path(logger_root))
+                candidates += Path(logger_root).glob("version_*/checkpoints/last.ckpt")
+            elif self.trainer.logger is None:
+                places.append(Path(self.trainer.default_root_dir) / "checkpoints")
+                candidates.append(places[-1] / "last.ckpt")
+            found = newest_last_checkpoint(candidates)
             if found is None:
-                where = ", ".join(str(root) for root in roots)
+                where = ", ".join(str(place) for place in places)
                 print(f"jepa-planner: no last.ckpt under {where}; starting a new run", file=sys.stderr)
                 config["ckpt_path"] = None
             else:
