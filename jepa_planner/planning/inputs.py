@@ -151,6 +151,11 @@ def _clip_frames(path: Path) -> Iterator[np.ndarray]:
         raise InputError("the input holds no frames", filename=str(path), hint=hint)
 
 
+def clip_frames(path: Path) -> Iterator[np.ndarray]:
+    """Each frame of the clip at ``path``, at its own size, one at a time (raises as ``read_frames`` does)."""
+    return _clip_frames(path)
+
+
 def read_frames(path: str | Path) -> np.ndarray:
     """Read every frame of a clip at its own resolution.
 

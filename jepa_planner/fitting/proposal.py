@@ -1,0 +1,196 @@
+"""A scene graph from what perception saw: objects from shapes, places from boxes, a timeline from events.
+
+``Choices`` holds the discrete decisions that fitting may revise (which candidate shape, which intro verb,
+whether an object is kept); ``propose`` turns perception and choices into a checked ``ir.Scene``. Every event
+becomes an animation with its seen start and length; animations that start together share one ``play``, and
+the gaps between them become ``wait``s, so the plan keeps the clip's timing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dsl import ir
+from jepa_planner.fitting.measure import colour_name, font_size_for, placeholder_formula
+from jepa_planner.perception import Perception, SeenObject
+from jepa_planner.perception.shapes import DEFAULT_STROKE, STROKE_UNITS, Shape
+
+#: Intro verbs fitting may try for a shape, and for text.
+SHAPE_INTROS = ("Create", "FadeIn", "GrowFromCenter", "DrawBorderThenFill")
+TEXT_INTROS = ("Write", "FadeIn", "Create")
+#: Shortest run time written, in seconds.
+MIN_RUN = 0.05
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Decisions per object index: the shape candidate, the intro verb, and whether to drop the object."""
+
+    shape: dict[int, int] = field(default_factory=dict)
+    intro: dict[int, str] = field(default_factory=dict)
+    dropped: frozenset[int] = frozenset()
+    formulas: dict[int, str] = field(default_factory=dict)
+
+    def with_shape(self, index: int, choice: int) -> Choices:
+        return Choices({**self.shape, index: choice}, self.intro, self.dropped, self.formulas)
+
+    def with_intro(self, index: int, verb: str) -> Choices:
+        return Choices(self.shape, {**self.intro, index: verb}, self.dropped, self.formulas)
+
+    def without(self, index: int) -> Choices:
+        return Choices(self.shape, self.intro, self.dropped | {index}, self.formulas)
+
+    def with_formula(self, index: int, tex: str) -> Choices:
+        return Choices(self.shape, self.intro, self.dropped, {**self.formulas, index: tex})
+
+
+@dataclass(frozen=True)
+class _Event:
+    start: float
+    end: float
+    animation: ir.AnimationBase | None  # None: an ``add`` at the very start
+    target: str
+    intro: bool
+
+
+def _r(value: float, digits: int = 2) -> float:
+    return round(float(value), digits)
+
+
+def _name(kind: str, counts: dict[str, int], seen: SeenObject, perception: Perception) -> str:
+    base = {"MathTex": "formula", "Text": "text"}.get(kind, re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower())
+    if kind == "Text" and seen.region.box[1] < 0.2 * perception.canvas.height and counts.get("title", 0) == 0:
+        counts["title"] = 1
+        return "title"
+    counts[base] = counts.get(base, 0) + 1
+    return f"{base}_{counts[base]}"
+
+
+def _style(seen: SeenObject, perception: Perception, shape: Shape) -> dict[str, object]:
+    background = perception.clip.background.astype(np.float64)
+    region = seen.region
+    thin = region.stroke <= 3.0 or shape.kind in ("Text", "MathTex")
+    colour = colour_name(region.colour, background, faint=thin)
+    style: dict[str, object] = {"color": colour}
+    if shape.kind in ("Text", "MathTex"):
+        return style
+    fill = region.fill
+    if fill >= 0.1:
+        style["fill_opacity"] = _r(min(1.0, round(fill * 20) / 20))
+    stroke_units = perception.canvas.units(region.stroke) / STROKE_UNITS
+    if region.stroke >= 3.5 and stroke_units > 1.6 * DEFAULT_STROKE:
+        style["stroke_width"] = _r(min(stroke_units, 50.0), 1)
+    return style
+
+
+def _object(name: str, shape: Shape, seen: SeenObject, perception: Perception, tex: str | None) -> ir.ObjectBase:
+    style = _style(seen, perception, shape)
+    size = {k: (tuple(_r(x) for x in v) if isinstance(v, tuple) else _r(max(v, 0.05))) for k, v in shape.size.items()}
+    if shape.kind == "Text":
+        text = tex or "text"
+        font = font_size_for(text, False, float(shape.size["width"]), float(shape.size["height"]))  # type: ignore[arg-type]
+        return ir.TextObj(name=name, text=text, font_size=font, **style)  # type: ignore[arg-type]
+    if shape.kind == "MathTex":
+        formula = tex or placeholder_formula(float(shape.size["width"]), float(shape.size["height"]))  # type: ignore[arg-type]
+        font = font_size_for(formula, True, float(shape.size["width"]), float(shape.size["height"]))  # type: ignore[arg-type]
+        return ir.MathTex(name=name, tex=formula, font_size=font, **style)  # type: ignore[arg-type]
+    return ir.OBJECT_KINDS[shape.kind](name=name, **size, **style)  # type: ignore[arg-type]
+
+
+def _events(seen: SeenObject, name: str, verb: str, perception: Perception) -> list[_Event]:
+    clip, summary = perception.clip, seen.summary
+    seconds = clip.seconds
+    events: list[_Event] = []
+    if summary.appear == 0 and summary.formed == 0:
+        events.append(_Event(0.0, 0.0, None, name, True))
+    else:
+        animation = ir.ANIMATION_KINDS[verb](target=name)
+        events.append(_Event(seconds(summary.appear), seconds(summary.formed), animation, name, True))
+    canvas = perception.canvas
+    for motion in summary.motions:
+        if motion.kind == "move":
+            point = tuple(_r(v) for v in canvas.point(*motion.centre))
+            moved: ir.AnimationBase = ir.MoveTo(target=name, point=point)  # type: ignore[arg-type]
+        else:
+            moved = ir.Scale(target=name, factor=_r(min(max(motion.factor, 0.05), 20.0)))
+        events.append(_Event(seconds(motion.start), seconds(motion.end), moved, name, False))
+    if summary.gone < len(clip.frames):
+        events.append(_Event(seconds(summary.fading), seconds(summary.gone), ir.FadeOut(target=name), name, False))
+    return events
+
+
+def _timeline(events: Sequence[_Event], duration: float, frame: float) -> tuple[ir.Step, ...]:
+    """Steps that play ``events`` at their times: simultaneous starts share a play, gaps are waits."""
+    steps: list[ir.Step] = []
+    added = sorted({e.target for e in events if e.animation is None})
+    if added:
+        steps.append(ir.Add(targets=tuple(added)))
+    on_screen = set(added)
+    pending = sorted((e for e in events if e.animation is not None), key=lambda e: (e.start, not e.intro))
+    cursor = 0.0
+    while pending:
+        first = pending[0]
+        start = max(first.start, cursor)
+        group = [e for e in pending if e.start <= start + frame and (e.intro or e.target in on_screen)]
+        group = [e for e in group if not (e.intro and e.target in on_screen)] or [first]
+        targets: set[str] = set()
+        chosen = []
+        for event in group:
+            if event.target not in targets:
+                targets.add(event.target)
+                chosen.append(event)
+        if start - cursor >= max(frame, MIN_RUN):
+            steps.append(ir.Wait(duration=_r(min(start - cursor, 60.0))))
+            cursor = start
+        end = max(max(e.end for e in chosen), cursor + max(frame, MIN_RUN))
+        animations = tuple(e.animation for e in chosen if e.animation is not None)
+        steps.append(ir.Play(animations=animations, run_time=_r(min(max(end - cursor, MIN_RUN), 60.0))))  # type: ignore[arg-type]
+        cursor = cursor + float(steps[-1].run_time or 1.0)  # type: ignore[union-attr]
+        on_screen |= {e.target for e in chosen if e.intro}
+        on_screen -= {e.target for e in chosen if isinstance(e.animation, ir.FadeOut)}
+        pending = [e for e in pending if e not in chosen and (e.intro or e.target in on_screen)]
+    if duration - cursor >= max(frame, MIN_RUN):
+        steps.append(ir.Wait(duration=_r(min(duration - cursor, 60.0))))
+    return tuple(steps)
+
+
+def propose(
+    perception: Perception,
+    choices: Choices,
+    *,
+    name: str = "Planned",
+    texts: Sequence[str] = (),
+    formulas: Sequence[str] = (),
+) -> ir.Scene:
+    """The scene that ``choices`` make of ``perception`` (unchecked; ``fitting.checked`` checks it)."""
+    counts: dict[str, int] = {}
+    objects: list[ir.ObjectBase] = []
+    relations: list[ir.RelationBase] = []
+    events: list[_Event] = []
+    text_queue, formula_queue = list(texts), list(formulas)
+    for index, seen in enumerate(perception.objects):
+        if index in choices.dropped:
+            continue
+        shape = seen.shapes[min(choices.shape.get(index, 0), len(seen.shapes) - 1)]
+        if shape.kind == "Text" and not (seen.reading and seen.reading.is_text) and not text_queue:
+            shape = Shape("MathTex", shape.centre, shape.size, shape.score)
+        tex = None
+        if shape.kind == "Text":
+            tex = text_queue.pop(0) if text_queue else seen.reading.text if seen.reading else None
+        elif shape.kind == "MathTex":
+            tex = formula_queue.pop(0) if formula_queue else choices.formulas.get(index)
+        label = _name(shape.kind, counts, seen, perception)
+        objects.append(_object(label, shape, seen, perception, tex))
+        if "start" not in shape.size:
+            relations.append(ir.MoveToRel(subject=label, point=(_r(shape.centre[0]), _r(shape.centre[1]))))
+        default = seen.summary.intro if shape.kind not in ("Text", "MathTex") else "Write"
+        if default == "GrowArrow" and shape.kind not in ("Arrow", "DoubleArrow"):
+            default = "Create"
+        events.extend(_events(seen, label, choices.intro.get(index, default), perception))
+    frame = perception.clip.duration / len(perception.clip.frames)
+    timeline = _timeline(events, perception.clip.duration, frame) or (ir.Wait(duration=_r(max(frame, MIN_RUN))),)
+    return ir.Scene(name=name, objects=tuple(objects), relations=tuple(relations), timeline=timeline)  # type: ignore[arg-type]

@@ -1,0 +1,198 @@
+"""What one frame shows: the background, and the regions drawn on it, each with its shape, colour and opacity.
+
+Manim draws flat colours on a flat background, so a frame is read without learning:
+
+1. foreground is every pixel more than ``FOREGROUND_LEVELS`` from the clip's background colour;
+2. pixels closer than ``glyph_gap`` are joined (a closing), so the glyphs of a word and the dashes of a dashed
+   line make one region, then connected components (OpenCV) are the regions;
+3. each region keeps its pixel mask, the mask with its holes filled (an outline and a filled shape have the same
+   filled mask, and differ in how much of it is painted), its stroke width (twice the mean distance-transform
+   value along the stroke's centre line), its colour (the median of its most saturated pixels, where
+   anti-aliasing has not mixed it with the background) and its fill opacity (the interior's mix of that colour
+   and the background).
+
+Pixels are ``(x, y)`` from the top-left corner; boxes are ``(x0, y0, x1, y1)`` with exclusive ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import ndimage  # type: ignore[import-untyped, unused-ignore]
+
+from jepa_planner.evaluation.fidelity import FOREGROUND_LEVELS, foreground_mask
+
+#: Regions smaller than this many pixels are noise (compression speckle, the tail of a fading stroke).
+MIN_AREA = 4
+
+
+@dataclass(frozen=True)
+class Region:
+    """One connected drawing in one frame.
+
+    Attributes
+    ----------
+    box
+        ``(x0, y0, x1, y1)`` in pixels, ends exclusive.
+    mask, filled
+        ``[y1 - y0, x1 - x0]`` bool: the painted pixels, and the same with holes filled.
+    colour
+        ``[3]`` float RGB of the fully opaque paint.
+    fill
+        Opacity of the interior, 0 for an outline (the interior's paint relative to the stroke's).
+    stroke
+        Stroke width in pixels.
+    parts
+        Connected components joined into this region (many for a word, one for a shape).
+    """
+
+    box: tuple[int, int, int, int]
+    mask: np.ndarray
+    filled: np.ndarray
+    colour: np.ndarray
+    fill: float
+    stroke: float
+    parts: int
+
+    @property
+    def area(self) -> int:
+        return int(self.mask.sum())
+
+    @property
+    def filled_area(self) -> int:
+        return int(self.filled.sum())
+
+    @property
+    def width(self) -> int:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """Centre of the box in pixels (Manim places objects by their box centre)."""
+        return ((self.box[0] + self.box[2]) / 2.0, (self.box[1] + self.box[3]) / 2.0)
+
+
+def _strong_colour(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """The paint colour of ``[N, 3]`` pixels: the median of those farthest from the background."""
+    distance = np.abs(pixels - background).max(axis=1)
+    strong = pixels[distance >= np.quantile(distance, 0.95)]
+    result: np.ndarray = np.median(strong, axis=0)
+    return result
+
+
+def _alpha(pixels: np.ndarray, colour: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """How much of ``colour`` each pixel holds, mixed with the background: ``[N]`` in [0, 1]."""
+    direction = colour - background
+    norm = float(direction @ direction)
+    if norm < 1.0:
+        return np.zeros(len(pixels))
+    result: np.ndarray = np.clip((pixels - background) @ direction / norm, 0.0, 1.0)
+    return result
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """Twice the mean distance to the background along the mask's ridge: a stroke's width in pixels."""
+    distance = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    ridge = (distance > 0) & (distance >= ndimage.maximum_filter(distance, size=3))
+    values = distance[ridge]
+    return float(2.0 * np.median(values)) if values.size else 1.0
+
+
+def describe(frame: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int], background: np.ndarray) -> Region:
+    """A ``Region`` for the pixels of ``mask`` (cropped to ``box``) in ``frame`` ``[H, W, 3]`` uint8."""
+    x0, y0, x1, y1 = box
+    crop = frame[y0:y1, x0:x1].astype(np.float64)
+    background = background.astype(np.float64)
+    filled = ndimage.binary_fill_holes(mask)
+    colour = _strong_colour(crop[mask], background)
+    alpha = _alpha(crop.reshape(-1, 3), colour, background).reshape(mask.shape)
+    # The stroke is the fully painted part; a half-transparent fill inside it is not.
+    paint = mask & (alpha > 0.7)
+    stroke = _stroke_width(paint if paint.any() else mask)
+    depth = cv2.distanceTransform(np.pad(filled, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    if stroke >= 0.4 * min(mask.shape) and filled.sum() > 16:
+        fill, stroke = 1.0, 0.0  # painted through: an opaque fill
+    else:
+        interior = depth > stroke + 1.0
+        fill = float(np.median(alpha[interior])) if interior.sum() >= 4 else 0.0
+    _, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    return Region(box=box, mask=mask, filled=filled, colour=colour, fill=fill, stroke=stroke, parts=int(count))
+
+
+def _glyph_like(region: Region, frame_height: int) -> bool:
+    """Small enough to be part of a line of text: a glyph, a word, a small symbol such as a filled dash."""
+    if region.height > 0.15 * frame_height:
+        return False
+    return region.fill < 0.9 or max(region.width, region.height) <= 0.06 * frame_height
+
+
+def _same_line(a: Region, b: Region) -> bool:
+    """Two glyph groups on one baseline, close enough to be one line of text or one formula."""
+    overlap = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+    gap = max(a.box[0], b.box[0]) - min(a.box[2], b.box[2])
+    tall = max(a.height, b.height)
+    return overlap >= 0.5 * min(a.height, b.height) and gap <= 0.9 * tall
+
+
+def join_lines(frame: np.ndarray, regions: list[Region], background: np.ndarray) -> list[Region]:
+    """Regions with the glyph groups of one line joined (words of a sentence, symbols of a formula)."""
+    small = [r for r in regions if _glyph_like(r, frame.shape[0])]
+    parent = list(range(len(small)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(small)):
+        for j in range(i + 1, len(small)):
+            if _same_line(small[i], small[j]):
+                parent[root(i)] = root(j)
+    groups: dict[int, list[Region]] = {}
+    for i, region in enumerate(small):
+        groups.setdefault(root(i), []).append(region)
+    joined = [r for r in regions if not _glyph_like(r, frame.shape[0])]
+    for members in groups.values():
+        if len(members) == 1:
+            joined.append(members[0])
+            continue
+        x0, y0 = min(m.box[0] for m in members), min(m.box[1] for m in members)
+        x1, y1 = max(m.box[2] for m in members), max(m.box[3] for m in members)
+        mask = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+        for m in members:
+            mask[m.box[1] - y0 : m.box[3] - y0, m.box[0] - x0 : m.box[2] - x0] |= m.mask
+        joined.append(describe(frame, mask, (x0, y0, x1, y1), background))
+    return sorted(joined, key=lambda region: -region.filled_area)
+
+
+def glyph_gap(width: int) -> int:
+    """Pixels across which glyphs are joined into one region at a frame ``width`` pixels wide (0.1 Manim units)."""
+    return max(1, round(0.1 * width / 14.2))
+
+
+def find_regions(frame: np.ndarray, background: np.ndarray, *, gap: int | None = None) -> list[Region]:
+    """Every drawing in one ``[H, W, 3]`` uint8 frame, largest first.
+
+    ``gap`` (pixels; default ``glyph_gap``) joins nearby components: the letters of a word, a dashed line.
+    """
+    mask = foreground_mask(frame[None], background, FOREGROUND_LEVELS)[0]
+    if not mask.any():
+        return []
+    gap = glyph_gap(frame.shape[1]) if gap is None else gap
+    joined = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((gap + 1, gap + 1), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined | mask.astype(np.uint8), connectivity=8)
+    regions = []
+    for label in range(1, count):
+        x, y, w, h, _ = stats[label]
+        box = (int(x), int(y), int(x + w), int(y + h))
+        own = (labels[y : y + h, x : x + w] == label) & mask[y : y + h, x : x + w]
+        if own.sum() >= MIN_AREA:
+            regions.append(describe(frame, own, box, background))
+    return join_lines(frame, regions, background)

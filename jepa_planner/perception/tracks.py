@@ -1,0 +1,148 @@
+"""Regions followed across frames: one ``Track`` per drawn object, by Hungarian matching of neighbouring frames.
+
+The cost of continuing a track with a region is ``1 - IoU`` of their boxes plus their colour difference (a
+fraction of 255); pairs that do not overlap, or differ by more than ``MAX_COLOUR`` levels, are never matched.
+A track that finds no region may still be continued ``MAX_GAP`` frames later (two objects that touch for a
+moment are one region then). Matching is ``scipy.optimize.linear_sum_assignment``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped, unused-ignore]
+
+from jepa_planner.perception.regions import Region
+
+#: Frames a track may go unseen and still be continued.
+MAX_GAP = 3
+#: The largest colour difference (levels of 255, largest channel) between a track and a region it continues.
+MAX_COLOUR = 90.0
+#: Costs at or above this are not matches.
+NO_MATCH = 10.0
+
+
+@dataclass
+class Track:
+    """One object's region in each frame it is seen (``frames[i]`` is the frame index of ``regions[i]``)."""
+
+    frames: list[int] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)
+    #: Per seen frame: the region also holds another object (they overlap), so its geometry is not this one's.
+    merged: list[bool] = field(default_factory=list)
+
+    def own(self) -> list[tuple[int, Region]]:
+        """``(frame, region)`` where the region is this object's alone (all of them if it is never alone)."""
+        alone = [(f, r) for f, r, m in zip(self.frames, self.regions, self.merged, strict=True) if not m]
+        return alone or list(zip(self.frames, self.regions, strict=True))
+
+    @property
+    def first(self) -> int:
+        return self.frames[0]
+
+    @property
+    def last(self) -> int:
+        return self.frames[-1]
+
+    @property
+    def length(self) -> int:
+        return self.last - self.first + 1
+
+    def at(self, frame: int) -> Region | None:
+        """The region in ``frame``, or None where the track is not seen."""
+        if frame < self.first or frame > self.last:
+            return None
+        try:
+            return self.regions[self.frames.index(frame)]
+        except ValueError:
+            return None
+
+
+def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two pixel boxes ``(x0, y0, x1, y1)``."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def _cost(track: Region, region: Region) -> float:
+    iou = box_iou(track.box, region.box)
+    colour = float(np.abs(track.colour - region.colour).max())
+    if iou <= 0.0 or colour > MAX_COLOUR:
+        return NO_MATCH
+    return 1.0 - iou + colour / 255.0
+
+
+def link(regions_per_frame: list[list[Region]]) -> list[Track]:
+    """Tracks through ``regions_per_frame`` (the regions of frame 0, 1, ...), in order of first appearance."""
+    tracks: list[Track] = []
+    for frame, regions in enumerate(regions_per_frame):
+        live = [track for track in tracks if frame - track.last <= MAX_GAP]
+        taken: set[int] = set()
+        if live and regions:
+            cost = np.array([[_cost(track.regions[-1], region) for region in regions] for track in live])
+            rows, cols = linear_sum_assignment(cost)
+            for row, col in zip(rows, cols, strict=True):
+                if cost[row, col] < NO_MATCH:
+                    live[row].frames.append(frame)
+                    live[row].regions.append(regions[col])
+                    live[row].merged.append(False)
+                    taken.add(int(col))
+            _follow_merges([t for t in live if t.last != frame], regions, frame)
+        for index, region in enumerate(regions):
+            if index not in taken:
+                tracks.append(Track([frame], [region], [False]))
+    return tracks
+
+
+def drop_shadows(tracks: list[Track], share: float = 0.6) -> list[Track]:
+    """Tracks without the shadows of others: a track most of whose regions another, longer track also holds.
+
+    Following merges can leave two tracks on one object (its first frames drawn as two pieces); the shorter one
+    only ever sees the longer one's regions.
+    """
+    owners: dict[int, list[int]] = {}
+    for index, track in enumerate(tracks):
+        for region in track.regions:
+            owners.setdefault(id(region), []).append(index)
+    kept = []
+    for index, track in enumerate(tracks):
+        shared = sum(
+            any(
+                len(tracks[o].frames) > len(track.frames) or (len(tracks[o].frames) == len(track.frames) and o < index)
+                for o in owners[id(r)]
+                if o != index
+            )
+            for r in track.regions
+        )
+        if shared < share * len(track.regions):
+            kept.append(track)
+    # A region two kept tracks hold is where their objects overlap: neither may measure itself on it.
+    for track in kept:
+        track.merged = [m or sum(id(r) == id(x) for t in kept for x in t.regions) > 1
+                        for r, m in zip(track.regions, track.merged, strict=True)]
+    return kept
+
+
+def _inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> float:
+    """Share of box ``inner`` that lies in box ``outer``."""
+    width = min(inner[2], outer[2]) - max(inner[0], outer[0])
+    height = min(inner[3], outer[3]) - max(inner[1], outer[1])
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    return 0.0 if width <= 0 or height <= 0 else width * height / max(area, 1)
+
+
+def _follow_merges(unmatched: list[Track], regions: list[Region], frame: int) -> None:
+    """Continue each unmatched track into a region that swallowed it: two objects overlapping are one region."""
+    for track in unmatched:
+        last = track.regions[-1]
+        for region in regions:
+            if region.area > 1.2 * last.area and _inside(last.box, region.box) >= 0.8:
+                track.frames.append(frame)
+                track.regions.append(region)
+                track.merged.append(True)
+                break
