@@ -94,6 +94,16 @@ class Clip:
     render_s: float | None
 
 
+@dataclass(frozen=True)
+class Probe:
+    """What an mp4 file says about itself."""
+
+    frames: int
+    fps: float
+    width: int
+    height: int
+
+
 def discover(scenes_dir: Path = SCENES_DIR) -> list[SceneFile]:
     """Every ``NN_short_name.py`` under ``scenes_dir``, in name order."""
     return [SceneFile(p.stem, p) for p in sorted(scenes_dir.glob("*.py")) if SCENE_FILE.match(p.name)]
@@ -163,13 +173,15 @@ def manim_settings(size: Size, fps: float, media_dir: Path, output_name: str) ->
     }
 
 
-def count_frames(path: Path) -> int:
-    """The number of video frames in an mp4, counted from its packets (no decoding)."""
+def probe(path: Path) -> Probe:
+    """Frame count, frame rate and pixel size of an mp4; frames are counted from packets, without decoding."""
     import av
 
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        return sum(1 for packet in container.demux(stream) if packet.size)
+        fps = float(stream.average_rate) if stream.average_rate else 0.0
+        frames = sum(1 for packet in container.demux(stream) if packet.size)
+        return Probe(frames=frames, fps=fps, width=stream.codec_context.width, height=stream.codec_context.height)
 
 
 def render_clip(scene: SceneFile, size: Size, fps: float, clips_dir: Path) -> Clip:
@@ -187,7 +199,7 @@ def render_clip(scene: SceneFile, size: Size, fps: float, clips_dir: Path) -> Cl
             movie = Path(instance.renderer.file_writer.movie_file_path)
         with atomic_path(target) as temp:
             shutil.copyfile(movie, temp)
-    frames = count_frames(target)
+    frames = probe(target).frames
     return Clip(
         file=f"{size.name}/{target.name}",
         scene=scene.name,
@@ -252,27 +264,29 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def kept_entry(scene: SceneFile, size: Size, fps: float, clips_dir: Path, old: dict[str, Any] | None) -> dict[str, Any]:
-    """The manifest entry of a clip that is kept as it is; warns when its source has changed since."""
+    """The manifest entry of a clip that is kept as it is; warns when it differs from what this run would make."""
     from tqdm import tqdm
 
     if old is not None:
         if old["source_sha256"] != scene.sha256:
             tqdm.write(f"warning: {old['file']} was rendered from an older {scene.path.name}; --force re-renders it")
+        if old["fps"] != fps:
+            tqdm.write(f"warning: {old['file']} was rendered at {old['fps']:g} fps, not {fps:g}; --force re-renders it")
         return old
     # A clip without an entry (an older manifest was lost): describe the file, but the source it came from is unknown.
     target = clips_dir / size.name / f"{scene.name}.mp4"
-    frames = count_frames(target)
+    found = probe(target)
     tqdm.write(f"warning: {target} is not in the manifest; its source hash is unknown (--force re-renders it)")
     clip = Clip(
         file=f"{size.name}/{target.name}",
         scene=scene.name,
         scene_class=None,
         size=size.name,
-        width=size.width,
-        height=size.height,
-        fps=fps,
-        frames=frames,
-        duration_s=round(frames / fps, 4),
+        width=found.width,
+        height=found.height,
+        fps=found.fps,
+        frames=found.frames,
+        duration_s=round(found.frames / found.fps, 4) if found.fps else 0.0,
         source_sha256=None,
         bytes=target.stat().st_size,
         render_s=None,
@@ -303,14 +317,14 @@ def run(args: argparse.Namespace) -> int:
     jobs = [(scene, size) for size in sizes for scene in scenes]  # all of the small size first
     for scene, size in tqdm(jobs, unit="clip", desc="wild", dynamic_ncols=True):
         key = f"{size.name}/{scene.name}.mp4"
-        if (clips_dir / key).exists() and not args.force:
-            entries[key] = kept_entry(scene, size, args.fps, clips_dir, entries.get(key))
-            kept += 1
-            continue
         try:
+            if (clips_dir / key).exists() and not args.force:
+                entries[key] = kept_entry(scene, size, args.fps, clips_dir, entries.get(key))
+                kept += 1
+                continue
             entries[key] = asdict(render_clip(scene, size, args.fps, clips_dir))
             rendered += 1
-        except Exception as exc:  # any Manim failure is reported and the other scenes go on
+        except Exception as exc:  # any Manim or PyAV failure is reported and the other scenes go on
             failures.append(report_failure(scene, size, exc))
         write_manifest(clips_dir, entries)  # after every clip, so an interrupted run keeps what it made
     write_manifest(clips_dir, entries)

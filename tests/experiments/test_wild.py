@@ -48,13 +48,14 @@ def test_renders_a_small_clip_lists_it_and_keeps_it_without_force(
     args = ["--only", SMALL, "--sizes", "128x72", "--fps", "5", "--clips", str(tmp_path)]
     assert render.main(args) == 0
     clip = tmp_path / "128x72" / f"{SMALL}.mp4"
-    assert clip.is_file() and render.count_frames(clip) > 10
+    found = render.probe(clip)
+    assert (found.width, found.height, found.fps) == (128, 72, 5.0) and found.frames > 10
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     [entry] = manifest["clips"]
     assert entry["file"] == f"128x72/{SMALL}.mp4" and entry["scene"] == SMALL
     assert entry["scene_class"] == "SquareToCircle"
     assert (entry["width"], entry["height"], entry["fps"]) == (128, 72, 5.0)
-    assert entry["frames"] == render.count_frames(clip)
+    assert entry["frames"] == found.frames
     assert entry["duration_s"] == pytest.approx(entry["frames"] / 5)
     assert entry["source_sha256"] == render.SceneFile(SMALL, render.SCENES_DIR / f"{SMALL}.py").sha256
     assert not list(tmp_path.rglob(".*.mp4")), "a temporary file was left beside the clip"
@@ -70,13 +71,20 @@ def test_renders_a_small_clip_lists_it_and_keeps_it_without_force(
     assert render.main([*args, "--force"]) == 0
     assert clip.stat().st_ino != before.st_ino, "--force did not replace the clip"
 
+    # A clip whose manifest was lost is kept and described from the file, with its source hash unknown.
+    (tmp_path / "manifest.json").unlink()
+    capsys.readouterr()
+    assert render.main(args) == 0
+    assert "is not in the manifest" in capsys.readouterr().out
+    [entry] = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["clips"]
+    assert entry["source_sha256"] is None and entry["frames"] == render.probe(clip).frames and entry["fps"] == 5.0
+
 
 def test_a_failing_scene_is_named_and_the_rest_still_render(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scenes = tmp_path / "scenes"
     scenes.mkdir()
     (scenes / "01_broken.py").write_text(
-        "from manim import *\n\n\nclass Broken(Scene):\n    def construct(self):\n"
-        "        self.play(Circle())\n",
+        "from manim import *\n\n\nclass Broken(Scene):\n    def construct(self):\n        self.play(Circle())\n",
         encoding="utf-8",
     )
     (scenes / "02_fine.py").write_text(
@@ -90,6 +98,7 @@ def test_a_failing_scene_is_named_and_the_rest_still_render(tmp_path: Path, caps
     out = capsys.readouterr().out
     assert "1 rendered, 0 kept (use --force to re-render), 1 failed" in out
     assert "failed: 01_broken at 64x36: TypeError" in out
+    assert "FAILED 01_broken at 64x36" in out and "Unexpected argument" in out, "Manim's own message is not shown"
     assert (clips / "64x36" / "02_fine.mp4").is_file() and not (clips / "64x36" / "01_broken.mp4").exists()
     assert [e["scene"] for e in json.loads((clips / "manifest.json").read_text(encoding="utf-8"))["clips"]] == [
         "02_fine"
