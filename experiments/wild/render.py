@@ -145,6 +145,7 @@ def parse_size(text: str) -> Size:
     if not match or int(match[1]) < 16 or int(match[2]) < 16 or int(match[1]) % 2 or int(match[2]) % 2:
         raise DSLInputError(
             f"unknown size {text!r}",
+            filename="--sizes",
             hint=f"use {' or '.join(NAMED_SIZES)}, or WxH with even sides of at least 16 pixels, e.g. 128x72",
         )
     return Size(text, int(match[1]), int(match[2]))
@@ -244,6 +245,7 @@ def select(scenes: list[SceneFile], only: Sequence[str] | None) -> list[SceneFil
         if name not in by_name:
             raise DSLInputError(
                 f"no wild scene named {name!r}",
+                filename="--only",
                 hint=did_you_mean(name, by_name) or "name a file stem under experiments/wild/scenes/",
             )
     return [by_name[name] for name in dict.fromkeys(only)]
@@ -310,7 +312,9 @@ def run(args: argparse.Namespace) -> int:
     sizes = [parse_size(text) for text in dict.fromkeys(args.sizes)]
     scenes = select(discover(args.scenes), args.only)
     if not scenes:
-        raise DSLInputError(f"no scene files in {args.scenes}", hint="scene files are named NN_short_name.py")
+        raise DSLInputError(
+            f"no scene files in {args.scenes}", filename="--scenes", hint="scene files are named NN_short_name.py"
+        )
     clips_dir: Path = args.clips
     entries = read_manifest(clips_dir)
     rendered, kept, failures = 0, 0, []

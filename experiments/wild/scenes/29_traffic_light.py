@@ -7,14 +7,17 @@ class TrafficLight(Scene):
                                    fill_color="#222222", fill_opacity=1).to_edge(LEFT, buff=2)
         lamps = VGroup(*[Circle(radius=0.6, color=GREY_D, fill_color="#444444", fill_opacity=1)
                          for _ in range(3)]).arrange(DOWN, buff=0.25).move_to(housing)
-        word = Text("Stop", font_size=60, color="#ff4d4d").shift(RIGHT * 2.5)
+
+        stop = Text("Stop", font_size=60, color="#ff4d4d").shift(RIGHT * 2.5)
+        wait = Text("Wait", font_size=60, color="#ffcc00").move_to(stop)
+        go = Text("Go", font_size=60, color="#33cc66").move_to(stop)
 
         self.play(FadeIn(housing), FadeIn(lamps))
-        self.play(lamps[0].animate.set_fill("#ff4d4d"), Write(word))
+        self.play(lamps[0].animate.set_fill("#ff4d4d"), Write(stop))
         self.wait(0.7)
         self.play(lamps[0].animate.set_fill("#444444"), lamps[1].animate.set_fill("#ffcc00"),
-                  Transform(word, Text("Wait", font_size=60, color="#ffcc00").shift(RIGHT * 2.5)))
+                  ReplacementTransform(stop, wait))
         self.wait(0.7)
         self.play(lamps[1].animate.set_fill("#444444"), lamps[2].animate.set_fill("#33cc66"),
-                  Transform(word, Text("Go", font_size=60, color="#33cc66").shift(RIGHT * 2.5)))
+                  ReplacementTransform(wait, go))
         self.wait(1)
