@@ -222,8 +222,15 @@ def read_manifest(clips_dir: Path) -> dict[str, dict[str, Any]]:
     path = clips_dir / MANIFEST
     if not path.is_file():
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {entry["file"]: entry for entry in data["clips"]}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {entry["file"]: entry for entry in data["clips"]}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DSLInputError(
+            f"the manifest cannot be read ({type(exc).__name__}: {exc})",
+            filename=str(path),
+            hint="delete it: the next run describes the clips it keeps from the files themselves",
+        ) from exc
 
 
 def write_manifest(clips_dir: Path, entries: dict[str, dict[str, Any]]) -> None:
@@ -309,7 +316,7 @@ def run(args: argparse.Namespace) -> int:
     """Render the selected scenes at the selected sizes; return the exit status."""
     from tqdm import tqdm
 
-    sizes = [parse_size(text) for text in dict.fromkeys(args.sizes)]
+    sizes = sorted((parse_size(text) for text in dict.fromkeys(args.sizes)), key=lambda s: s.width * s.height)
     scenes = select(discover(args.scenes), args.only)
     if not scenes:
         raise DSLInputError(
@@ -318,7 +325,7 @@ def run(args: argparse.Namespace) -> int:
     clips_dir: Path = args.clips
     entries = read_manifest(clips_dir)
     rendered, kept, failures = 0, 0, []
-    jobs = [(scene, size) for size in sizes for scene in scenes]  # all of the small size first
+    jobs = [(scene, size) for size in sizes for scene in scenes]  # every small clip before any large one
     for scene, size in tqdm(jobs, unit="clip", desc="wild", dynamic_ncols=True):
         key = f"{size.name}/{scene.name}.mp4"
         try:

@@ -115,3 +115,10 @@ def test_unknown_scene_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFix
 def test_bad_size_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert render.main(["--only", SMALL, "--sizes", "720", "--clips", str(tmp_path)]) == 2
     assert "unknown size '720'" in capsys.readouterr().err
+
+
+def test_unreadable_manifest_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert render.main(["--only", SMALL, "--sizes", "128x72", "--clips", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "manifest.json: input error: the manifest cannot be read" in err and "hint: delete it" in err
