@@ -121,6 +121,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         "formulas": args.formula or [],
         "duration": args.duration,
         "refine": args.refine,
+        "effort": args.effort,
+        "fps": args.clip_fps,
         "seed": args.seed,
         "name": args.name,
     }
@@ -146,7 +148,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         planned = graph.render(length=length, size=args.preview)
         write_comparison(target, planned, Path(args.compare), fps=args.fps, force=args.force)
         written.append(args.compare)
-    print(f"wrote {', '.join(written)} (energy {graph.energy:.4f})", file=sys.stderr)
+    fidelity = "" if graph.loss is None else f", render-and-compare loss {graph.loss:.4f}"
+    print(f"wrote {', '.join(written)} (energy {graph.energy:.4f}{fidelity})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -219,7 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     planner.add_argument("--text", action="append", help="content of the next Text object (repeatable)")
     planner.add_argument("--formula", action="append", help="LaTeX of the next MathTex object (repeatable)")
     planner.add_argument("--duration", type=float, help="the scene's length in seconds")
-    planner.add_argument("--refine", type=_positive, default=1, help="render-and-compare candidates (default 1)")
+    planner.add_argument("--refine", type=_positive, default=1, help="learned decoder candidates (default 1)")
+    planner.add_argument(
+        "--effort",
+        choices=("fast", "default", "best"),
+        default="default",
+        help="render-and-compare time: fast (none), default (about 3 s), best (about 30 s)",
+    )
+    planner.add_argument("--clip-fps", type=float, help="the clip's frame rate when the file does not say")
     planner.add_argument("--seed", type=int, default=0)
     planner.add_argument("--name", default="Planned", help="the scene's name (its Manim class)")
     planner.add_argument("--planner", help="a planner file (default: the one shipped with the package)")

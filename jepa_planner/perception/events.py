@@ -125,7 +125,7 @@ def summarise(track: Track, background: np.ndarray, height: int, *, text: bool, 
     # Fully drawn: as strong as the object gets, and about as large as it usually is then (a rotation or a
     # scale later on changes its area, so the median, not the maximum, is the yardstick).
     typical = float(np.median(area[strong]))
-    done = strong & (area >= 0.8 * typical)
+    done = strong & (area >= 0.95 * typical)
     ref = int(np.argmax(np.where(done, area, -1.0)))
     first_full = int(np.argmax(done))
     last_full = len(done) - 1 - int(np.argmax(done[::-1]))

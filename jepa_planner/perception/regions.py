@@ -109,7 +109,9 @@ def describe(frame: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]
     x0, y0, x1, y1 = box
     crop = frame[y0:y1, x0:x1].astype(np.float64)
     background = background.astype(np.float64)
-    filled = ndimage.binary_fill_holes(mask)
+    # A one-pixel stroke has gaps where anti-aliasing dips under the threshold: close them before filling.
+    closed = ndimage.binary_closing(np.pad(mask, 1), structure=np.ones((3, 3)))[1:-1, 1:-1]
+    filled = ndimage.binary_fill_holes(closed | mask)
     colour = _strong_colour(crop[mask], background)
     alpha = _alpha(crop.reshape(-1, 3), colour, background).reshape(mask.shape)
     # The stroke is the fully painted part; a half-transparent fill inside it is not.

@@ -92,8 +92,8 @@ def _segment(region: Region, canvas: Canvas) -> Shape | None:
     along = (points - mean) @ axis
     start_px, end_px = mean + along.min() * axis, mean + along.max() * axis
     kind, score = "Line", 0.9
-    if max(head, tail) > 2.2 * middle + 1:
-        kind = "DoubleArrow" if min(head, tail) > 2.2 * middle + 1 else "Arrow"
+    if max(head, tail) > 1.8 * middle + 1:
+        kind = "DoubleArrow" if min(head, tail) > 1.8 * middle + 1 else "Arrow"
         if kind == "Arrow" and head > tail:
             start_px, end_px = end_px, start_px
     start, end = np.array(canvas.point(*start_px)), np.array(canvas.point(*end_px))
@@ -107,11 +107,17 @@ def _segment(region: Region, canvas: Canvas) -> Shape | None:
     )
 
 
-def _corners(region: Region) -> int:
-    contours, _ = cv2.findContours(region.filled.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    contour = max(contours, key=cv2.contourArea)
-    approx = cv2.approxPolyDP(contour, 0.04 * cv2.arcLength(contour, True), True)
-    return len(approx)
+def _hull(region: Region) -> tuple[int, float]:
+    """Corners of the polygon fitted to the region's convex hull, and the share of its box the hull fills.
+
+    The hull, not the filled mask: an outline not yet closed (the last frames of a ``Create``) has no hole to
+    fill, but its hull is the shape's.
+    """
+    ys, xs = np.nonzero(region.mask)
+    hull = cv2.convexHull(np.stack([xs, ys], axis=1).astype(np.int32))
+    approx = cv2.approxPolyDP(hull, 0.04 * cv2.arcLength(hull, True), True)
+    extent = (cv2.contourArea(hull) + 0.5 * cv2.arcLength(hull, True)) / max(region.width * region.height, 1)
+    return len(approx), float(min(extent, 1.0))
 
 
 def classify(region: Region, canvas: Canvas, *, text: bool = False) -> list[Shape]:
@@ -124,9 +130,8 @@ def classify(region: Region, canvas: Canvas, *, text: bool = False) -> list[Shap
     segment = _segment(region, canvas)
     if segment is not None:
         return [segment]
-    extent = region.filled_area / max(region.width * region.height, 1)
     square = abs(width - height) <= 0.08 * max(width, height) + canvas.units(1.5)
-    corners = _corners(region)
+    corners, extent = _hull(region)
     round_side = {"radius": (width + height) / 4} if square else {"width": width, "height": height}
     round_kind = "Circle" if square else "Ellipse"
     if max(width, height) <= 2.6 * DOT_RADIUS and region.fill > 0.8:

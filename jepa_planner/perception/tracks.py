@@ -99,7 +99,7 @@ def link(regions_per_frame: list[list[Region]]) -> list[Track]:
     return tracks
 
 
-def drop_shadows(tracks: list[Track], share: float = 0.6) -> list[Track]:
+def drop_shadows(tracks: list[Track], share: float = 0.5) -> list[Track]:
     """Tracks without the shadows of others: a track most of whose regions another, longer track also holds.
 
     Following merges can leave two tracks on one object (its first frames drawn as two pieces); the shorter one
@@ -119,7 +119,7 @@ def drop_shadows(tracks: list[Track], share: float = 0.6) -> list[Track]:
             )
             for r in track.regions
         )
-        if shared < share * len(track.regions):
+        if shared < share * len(track.regions) or (shared == 0):
             kept.append(track)
     # A region two kept tracks hold is where their objects overlap: neither may measure itself on it.
     for track in kept:

@@ -1,12 +1,15 @@
 """``plan(spec) -> SceneGraph``: a clip or a storyboard in, a checked scene graph out.
 
-From a clip, the encoder reads the clip and the decoder writes the scene (``jepa_planner.decoder``). From
-keyframes, the decoder finds the objects in a clip made of the keyframes, and the action-conditioned world model
+From a clip, perception reads the pixels at the clip's own resolution (``jepa_planner.perception``: objects,
+tracks, events, text) and fitting turns them into a scene whose render reproduces the clip
+(``jepa_planner.fitting``: a proposal, then render-and-compare edits within ``Spec.effort``'s time budget). The
+learned decoder's plan (the encoder reads the clip and the decoder writes the scene, ``jepa_planner.decoder``)
+is rendered and compared beside it, and whichever is closer to the clip wins. From keyframes, the decoder finds the objects in a clip made of the keyframes, and the action-conditioned world model
 chooses the step that leads to each keyframe (``planning.keyframes``).
 
-Render-and-compare refinement (``Spec.refine = k > 1``) decodes ``k`` valid candidates: the greedy one, then
-samples. It renders each in-process and keeps the one whose JEPA latents are closest (mean L1 of layer-normed
-tokens) to the input's. This *energy* is also reported for ``k = 1``.
+The learned decoder's candidates (``Spec.refine = k``: the greedy one, then samples) are ranked by their JEPA
+energy: the mean L1 distance of layer-normed world-model tokens between the input and the candidate's render.
+The energy of the final plan is reported whichever path made it.
 
 Whatever the path, the result is scene text that has gone through the parser and the checks; nothing bypasses
 the DSL.
@@ -18,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
@@ -36,6 +39,9 @@ from dsl.printer import to_text
 from jepa_planner.data.clips import MIN_FPS, clip_from_trace, resample_indices, scene_duration
 from jepa_planner.decoder.decode import decode_scene, object_ir, pick_objects
 from jepa_planner.decoder.model import KINDS
+from jepa_planner.evaluation.fidelity import to_grid
+from jepa_planner.fitting import EFFORT_BUDGETS, fit, loss, render_grid
+from jepa_planner.perception import perceive, read_clip
 from jepa_planner.planning.inputs import FrameSource, InputError, load_clip, read_keyframes
 from jepa_planner.planning.keyframes import search_steps
 from jepa_planner.planning.model import Planner, load_planner
@@ -65,7 +71,12 @@ class Spec(BaseModel):
     resolution
         ``(width, height)`` of the preview render (``SceneGraph.render``); default the model's.
     refine
-        Render-and-compare candidates ``k`` (1: the greedy decode only).
+        Candidates ``k`` from the learned decoder (1: the greedy decode only).
+    effort
+        ``fast`` (perception's proposal, no rendering), ``default`` (a few seconds of render and compare) or
+        ``best`` (about half a minute); see ``fitting.EFFORT_BUDGETS``.
+    fps
+        The clip's frame rate, when the file does not say (arrays, folders of frames; default 15).
     beam
         Beam width of the keyframe search.
     seed
@@ -85,6 +96,8 @@ class Spec(BaseModel):
     duration: float | None = Field(default=None, gt=0, le=600)
     resolution: tuple[int, int] | None = None
     refine: int = Field(default=1, ge=1, le=64)
+    effort: Literal["fast", "default", "best"] = "default"
+    fps: float | None = Field(default=None, gt=0, le=240)
     beam: int = Field(default=4, ge=1, le=64)
     seed: int = 0
     name: str = "Planned"
@@ -120,6 +133,9 @@ class SceneGraph:
         How many valid candidates were compared.
     notes
         What was changed on the way in (resampling, resizing) and how the plan was made.
+    loss
+        Render-and-compare loss of the plan against the clip (``fitting.loss``; lower is closer), or None when
+        it was not rendered (``effort="fast"``, keyframes).
     """
 
     scene: ir.Scene
@@ -128,6 +144,7 @@ class SceneGraph:
     candidates: int
     notes: tuple[str, ...] = field(default=())
     size: tuple[int, int] = (64, 36)
+    loss: float | None = None
 
     @property
     def dsl(self) -> str:
@@ -238,15 +255,66 @@ def plan(spec: Spec | dict[str, Any], *, planner: Planner | str | Path | None = 
     if not isinstance(planner, Planner):
         planner = _cached_planner(None if planner is None else str(planner))
     with torch.no_grad():
-        result = _plan_clip(planner, spec, spec.clip) if spec.clip is not None else _plan_keyframes(planner, spec)
+        if spec.clip is not None:
+            result = _plan_clip(planner, spec, spec.clip)
+            return replace(result, size=spec.resolution or result.size)
+        result = _plan_keyframes(planner, spec)
     return replace(result, size=spec.resolution or planner.size)
 
 
 def _plan_clip(planner: Planner, spec: Spec, clip: FrameSource) -> SceneGraph:
+    """Perception and fitting, with the learned decoder's plan compared beside them (see the module docstring)."""
+    seen = read_clip(clip, fps=spec.fps, duration=spec.duration)
+    notes = list(seen.notes)
+    perception = perceive(seen)
+    if not perception.objects:
+        notes.append("nothing is drawn on the clip's background: the plan only waits")
+    fitted = fit(perception, effort=spec.effort, name=spec.name, texts=spec.texts, formulas=spec.formulas)
+    scene, best_loss, how = fitted.scene, fitted.loss, f"perception: {len(perception.objects)} objects"
+    if spec.effort != "fast":
+        how += f"; render and compare: {fitted.rendered} candidates in {EFFORT_BUDGETS[spec.effort]:g} s"
+    frames, _ = load_clip(seen.frames, length=planner.config.frames, size=planner.size)
+    candidates = fitted.rendered
+    if spec.effort != "fast" and perception.objects:
+        decoded = _decode_clip(planner, replace_duration(spec, seen.duration), frames)
+        decoded_loss = loss(to_grid(seen.frames), render_grid(decoded.scene, seen.duration))
+        candidates += decoded.candidates
+        if decoded_loss < best_loss:
+            scene, best_loss = decoded.scene, decoded_loss
+            how += "; the learned decoder's plan rendered closer and was kept"
+    notes.append(how)
+    energy = _energy(planner, scene, frames)
+    size = (seen.frames.shape[2], seen.frames.shape[1])
+    loss_value = None if best_loss != best_loss else best_loss  # NaN: not rendered
+    return SceneGraph(scene, seen.frames, energy, max(candidates, 1), tuple(notes), size, loss_value)
+
+
+def replace_duration(spec: Spec, duration: float) -> Spec:
+    """``spec`` with the clip's duration, so the learned decoder's plan is timed like the clip."""
+    return spec.model_copy(update={"duration": spec.duration or duration})
+
+
+def _energy(planner: Planner, scene: ir.Scene, frames: np.ndarray) -> float:
+    """JEPA energy of a plan against the model-sized input ``frames``."""
+    rendered, _ = render_scene(scene, length=planner.config.frames, size=planner.size)
+    return float((_latents(planner, rendered) - _latents(planner, frames)).abs().mean())
+
+
+def plan_with_decoder(spec: Spec, *, planner: Planner | str | Path | None = None) -> SceneGraph:
+    """The learned decoder's plan alone (the planner before perception): the baseline benchmarks compare against."""
+    assert spec.clip is not None, "the decoder-only plan reads a clip"
+    if not isinstance(planner, Planner):
+        planner = _cached_planner(None if planner is None else str(planner))
+    frames, notes = load_clip(spec.clip, length=planner.config.frames, size=planner.size)
+    with torch.no_grad():
+        graph = _decode_clip(planner, spec, frames)
+    return replace(graph, notes=(*notes, *graph.notes))
+
+
+def _decode_clip(planner: Planner, spec: Spec, frames: np.ndarray) -> SceneGraph:
+    """The learned decoder's plan: ``spec.refine`` candidates ranked by JEPA energy."""
     config = planner.config
-    frames, notes = load_clip(clip, length=config.frames, size=planner.size)
-    if not frames.any():
-        notes.append("the clip is blank (all background)")
+    notes: list[str] = []
     target = _latents(planner, frames)
     clip_tensor = _as_clip(frames)
     memory, predicted = planner.decoder.objects(planner.encoder(clip_tensor), clip_tensor)

@@ -1,0 +1,149 @@
+"""Benchmark the planner's pixel fidelity: does the plan's render look like the clip? (issue 13's goals)
+
+Run it from the repository root::
+
+    .venv/bin/python experiments/bench_fidelity.py --per-level 8 --out experiments/results/bench_fidelity
+
+In distribution, ``--per-level`` scenes per curriculum level L1-L4 are drawn with the sampler under ``--seed``
+(training used seed 0) and rendered at 320x180, 15 fps, as the true clips. The wild set is every clip that
+``experiments/wild/render.py`` rendered (``experiments/wild/clips/480p``; for measuring only). Each clip is
+planned by every method, measured in this one run:
+
+- ``decoder``: the learned decoder of before perception (``plan_with_decoder``, greedy);
+- ``fast``, ``default``: perception and fitting at that effort (``plan(Spec(effort=...))``).
+
+Each plan is rendered at 256x144 with the clip's frame count and scored with ``evaluation.fidelity`` (tolerant
+Dice, colour-aware Dice, strict IoU on 16 frames at 128x72), plus seconds per plan (after one untimed warm-up),
+validity (it parsed, passed the checks and rendered) and, in distribution, the object F1 against the true scene
+(``dsl.metrics.compare``). Medians are quoted: the machine is shared. Writes ``OUT.json`` and ``OUT.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from codegen.render import render_frames
+from dsl.metrics import compare
+from jepa_planner.data.sampler import SceneSampler
+from jepa_planner.evaluation.fidelity import fidelity_scores
+from jepa_planner.planning.inputs import read_frames
+from jepa_planner.planning.plan import SceneGraph, Spec, plan, plan_with_decoder
+from jepa_planner.results import write_results
+
+METHODS = ("decoder", "fast", "default")
+CLIP_SIZE, CLIP_FPS = (320, 180), 15.0
+PREVIEW = (256, 144)
+WILD = Path("experiments/wild/clips/480p")
+
+
+def _planner(method: str) -> Callable[[np.ndarray, float], SceneGraph]:
+    def run(frames: np.ndarray, fps: float) -> SceneGraph:
+        if method == "decoder":
+            return plan_with_decoder(Spec(clip=frames, fps=fps))
+        return plan(Spec(clip=frames, fps=fps, effort=method))  # type: ignore[arg-type]
+
+    return run
+
+
+def _score(frames: np.ndarray, fps: float, method: str, truth: Any = None) -> dict[str, float]:
+    start = time.perf_counter()
+    try:
+        graph = _planner(method)(frames, fps)
+        seconds = time.perf_counter() - start
+        rendered = render_frames(graph.scene, PREVIEW[0], PREVIEW[1], fps)
+    except Exception as error:  # noqa: BLE001 - a failure is a measured outcome here
+        print(f"{method}: {type(error).__name__}: {error}")
+        return {"valid": 0.0, "dice": 0.0, "colour_dice": 0.0, "strict_iou": 0.0, "seconds": float("nan")}
+    row = {"valid": 1.0, **fidelity_scores(frames, rendered), "seconds": seconds}
+    if truth is not None:
+        row["object_f1"] = compare(graph.scene, truth)["object_f1"]
+    return row
+
+
+def _clips(levels: list[int], per_level: int, seed: int) -> list[tuple[str, np.ndarray, float, Any]]:
+    sampler, clips = SceneSampler(), []
+    for level in levels:
+        for index in range(per_level):
+            scene = sampler.sample(level=level, seed=seed, index=index)
+            clips.append((f"L{level}", render_frames(scene, *CLIP_SIZE, CLIP_FPS), CLIP_FPS, scene))
+    return clips
+
+
+def _wild(limit: int | None) -> list[tuple[str, np.ndarray, float, Any]]:
+    manifest = WILD.parent / "manifest.json"
+    if not manifest.exists():
+        return []
+    rows = [c for c in json.loads(manifest.read_text())["clips"] if c["size"] == "480p"][:limit]
+    return [("wild", read_frames(WILD.parent / c["file"]), float(c["fps"]), None) for c in rows]
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    for group in dict.fromkeys(r["group"] for r in rows):
+        table[group] = {}
+        for method in METHODS:
+            mine = [r[method] for r in rows if r["group"] == group]
+            keys = [k for k in mine[0] if k != "valid"]
+            table[group][method] = {
+                "clips": float(len(mine)),
+                "valid": float(np.mean([m["valid"] for m in mine])),
+                **{k: float(statistics.median([m[k] for m in mine if k in m and m[k] == m[k]] or [np.nan])) for k in keys},
+            }
+    return table
+
+
+def _markdown(table: dict[str, dict[str, dict[str, float]]], command: str) -> str:
+    lines = [
+        "# Plan fidelity: the plan's render against the clip",
+        "",
+        f"Command: `{command}` ({platform.node()}, {platform.processor() or platform.machine()}, 2 cores, shared).",
+        "Medians per clip; `valid` is the share of plans that parsed, passed the checks and rendered.",
+        "",
+        "| set | method | clips | valid | tolerant Dice | colour Dice | strict IoU | object F1 | s / clip |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for group, methods in table.items():
+        for method, m in methods.items():
+            f1 = f"{m['object_f1']:.2f}" if "object_f1" in m else "-"
+            lines.append(
+                f"| {group} | {method} | {m['clips']:.0f} | {m['valid']:.2f} | {m['dice']:.3f} | {m['colour_dice']:.3f}"
+                f" | {m['strict_iou']:.3f} | {f1} | {m['seconds']:.2f} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-level", type=int, default=8)
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 2, 3, 4])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--wild-limit", type=int, default=None)
+    parser.add_argument("--out", default="experiments/results/bench_fidelity")
+    args = parser.parse_args()
+    clips = _clips(args.levels, args.per_level, args.seed) + _wild(args.wild_limit)
+    for method in METHODS:  # warm-up: imports, Pango, LaTeX
+        _score(clips[0][1], clips[0][2], method)
+    rows = []
+    for group, frames, fps, truth in tqdm(clips, desc="plans", unit="clip"):
+        rows.append({"group": group, **{m: _score(frames, fps, m, truth) for m in METHODS}})
+    table = _summary(rows)
+    command = "python experiments/bench_fidelity.py " + " ".join(
+        f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
+        for k, v in vars(args).items() if v is not None
+    )
+    paths = write_results(args.out, {"command": command, "summary": table, "clips": rows}, _markdown(table, command))
+    print("wrote", *paths)
+
+
+if __name__ == "__main__":
+    main()
