@@ -27,8 +27,9 @@ def fit(
     name: str = "Planned",
     texts: Sequence[str] = (),
     formulas: Sequence[str] = (),
+    kinds: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> Fit:
     """The best scene for ``perception`` found within ``effort``'s budget (see ``EFFORT_BUDGETS``)."""
-    scorer = Scorer(perception, name=name, texts=texts, formulas=formulas)
+    scorer = Scorer(perception, name=name, texts=texts, formulas=formulas, kinds=kinds)
     return search(scorer, budget=EFFORT_BUDGETS[effort], progress=progress)

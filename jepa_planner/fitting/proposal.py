@@ -165,8 +165,13 @@ def propose(
     name: str = "Planned",
     texts: Sequence[str] = (),
     formulas: Sequence[str] = (),
+    kinds: Sequence[str] = (),
 ) -> ir.Scene:
-    """The scene that ``choices`` make of ``perception`` (unchecked; ``fitting.checked`` checks it)."""
+    """The scene that ``choices`` make of ``perception`` (unchecked; ``fitting.checked`` checks it).
+
+    ``kinds``, when given, are the only kinds allowed and their count the most objects: each object takes its best
+    candidate shape of an allowed kind, and one with none is left out.
+    """
     counts: dict[str, int] = {}
     objects: list[ir.ObjectBase] = []
     relations: list[ir.RelationBase] = []
@@ -176,7 +181,16 @@ def propose(
         if index in choices.dropped:
             continue
         shape = seen.shapes[min(choices.shape.get(index, 0), len(seen.shapes) - 1)]
-        if shape.kind == "Text" and not (seen.reading and seen.reading.is_text) and not text_queue:
+        if kinds:
+            allowed = [c for c in seen.shapes if c.kind in kinds or (c.kind == "Text" and "MathTex" in kinds)]
+            if not allowed or len(objects) >= len(kinds):
+                continue
+            shape = shape if shape in allowed else allowed[0]
+            if shape.kind == "Text" and "Text" not in kinds:
+                shape = Shape("MathTex", shape.centre, shape.size, shape.score)
+        if shape.kind == "Text" and not (seen.reading and seen.reading.is_text) and not text_queue and (
+            not kinds or "MathTex" in kinds
+        ):
             shape = Shape("MathTex", shape.centre, shape.size, shape.score)
         tex = None
         if shape.kind == "Text":

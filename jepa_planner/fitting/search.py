@@ -71,14 +71,24 @@ class Fit:
 class Scorer:
     """Proposes, checks, renders and scores candidate choices against one clip, with a cache."""
 
-    def __init__(self, perception: Perception, *, name: str, texts: Sequence[str], formulas: Sequence[str]) -> None:
+    def __init__(
+        self,
+        perception: Perception,
+        *,
+        name: str,
+        texts: Sequence[str],
+        formulas: Sequence[str],
+        kinds: Sequence[str] = (),
+    ) -> None:
         self.perception = perception
-        self.name, self.texts, self.formulas = name, tuple(texts), tuple(formulas)
+        self.name, self.texts, self.formulas, self.kinds = name, tuple(texts), tuple(formulas), tuple(kinds)
         self.target = to_grid(perception.clip.frames)
         self.cache: dict[str, float] = {}
 
     def scene(self, choices: Choices) -> ir.Scene:
-        draft = propose(self.perception, choices, name=self.name, texts=self.texts, formulas=self.formulas)
+        draft = propose(
+            self.perception, choices, name=self.name, texts=self.texts, formulas=self.formulas, kinds=self.kinds
+        )
         return checked(draft)
 
     def __call__(self, choices: Choices) -> tuple[ir.Scene, float] | None:

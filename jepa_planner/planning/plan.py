@@ -269,7 +269,14 @@ def _plan_clip(planner: Planner, spec: Spec, clip: FrameSource) -> SceneGraph:
     perception = perceive(seen)
     if not perception.objects:
         notes.append("nothing is drawn on the clip's background: the plan only waits")
-    fitted = fit(perception, effort=spec.effort, name=spec.name, texts=spec.texts, formulas=spec.formulas)
+    fitted = fit(
+        perception,
+        effort=spec.effort,
+        name=spec.name,
+        texts=spec.texts,
+        formulas=spec.formulas,
+        kinds=spec.objects or (),
+    )
     scene, best_loss, how = fitted.scene, fitted.loss, f"perception: {len(perception.objects)} objects"
     if spec.effort != "fast":
         how += f"; render and compare: {fitted.rendered} candidates in {EFFORT_BUDGETS[spec.effort]:g} s"

@@ -18,7 +18,7 @@ from jepa_planner.cli import main
 from jepa_planner.data.sampler import SceneSampler
 from jepa_planner.planning.inputs import InputError
 from jepa_planner.planning.model import Planner, PlannerConfig, load_planner, save_planner
-from jepa_planner.planning.plan import render_scene
+from jepa_planner.planning.plan import plan_with_decoder, render_scene
 from jepa_planner.systems.export import CheckpointError
 
 PREDICTOR = {"pred_dim": 32, "depth": 1, "heads": 2}
@@ -42,7 +42,7 @@ def _valid(graph: SceneGraph) -> None:
     assert check(graph.scene) == []
     assert parse(graph.dsl) == graph.scene
     compile(graph.manim(), "<plan>", "exec")
-    assert graph.render().shape == (16, 36, 64, 3)
+    assert graph.render().shape == (len(graph.target), graph.size[1], graph.size[0], 3)
 
 
 def test_planner_files_round_trip_in_half_precision(planner_file: Path) -> None:
@@ -57,10 +57,13 @@ def test_plan_from_frames_is_valid_and_refinement_keeps_the_lowest_energy(
 ) -> None:
     planner = load_planner(planner_file)
     frames, _ = clip
-    greedy = plan(Spec(clip=frames), planner=planner)
+    perceived = plan(Spec(clip=frames, effort="fast"), planner=planner)
+    _valid(perceived)
+    assert perceived.target.shape == (len(frames), 36, 64, 3) and perceived.loss is None  # native size, not rendered
+    greedy = plan_with_decoder(Spec(clip=frames), planner=planner)
     _valid(greedy)
     assert greedy.candidates == 1 and greedy.target.shape == (16, 36, 64, 3)
-    refined = plan(Spec(clip=frames, refine=4, seed=1), planner=planner)
+    refined = plan_with_decoder(Spec(clip=frames, refine=4, seed=1), planner=planner)
     _valid(refined)
     assert 1 <= refined.candidates <= 4
     assert refined.energy <= greedy.energy + 1e-6  # the greedy candidate is among those compared
