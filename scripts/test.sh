@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check .
-.venv/bin/mypy dsl codegen jepa_planner
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+.venv/bin/mypy dsl codegen jepa_planner tests experiments
+# The fixed-seed Hypothesis profile (tests/conftest.py), so a failure here reproduces anywhere.
+HYPOTHESIS_PROFILE=ci .venv/bin/python -m pytest -q -p no:cacheprovider --doctest-modules dsl codegen jepa_planner tests "$@"
