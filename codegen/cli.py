@@ -71,8 +71,8 @@ def _layout_findings(scene: ir.Scene, spans: SourceMap, text: str, path: str) ->
 
 def cmd_check(args: argparse.Namespace) -> int:
     if args.no_latex:
-        print(f"{args.file}: note: --no-latex: formulas are not typeset, so one may still fail at render time",
-              file=sys.stderr)
+        print(f"{args.file}: note: --no-latex: the checks do not typeset formulas, so one may still fail to render "
+              "(the layout check still builds them with Manim)", file=sys.stderr)
     scene, spans, text = _load(args)
     findings = _layout_findings(scene, spans, text, args.file)
     for finding in findings:
