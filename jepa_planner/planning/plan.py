@@ -120,6 +120,9 @@ class SceneGraph:
         How many valid candidates were compared.
     notes
         What was changed on the way in (resampling, resizing) and how the plan was made.
+    repaired
+        True when the decoded timeline did not parse or check and was replaced by one ``FadeIn`` per object
+        (``decoder.decode.decode_scene``'s fallback); ``notes`` then says so. The harness counts it as a failure.
     """
 
     scene: ir.Scene
@@ -128,6 +131,7 @@ class SceneGraph:
     candidates: int
     notes: tuple[str, ...] = field(default=())
     size: tuple[int, int] = (64, 36)
+    repaired: bool = False
 
     @property
     def dsl(self) -> str:
@@ -253,7 +257,7 @@ def _plan_clip(planner: Planner, spec: Spec, clip: FrameSource) -> SceneGraph:
     predicted = _kind_limited(predicted, spec.objects)
     max_objects = len(spec.objects) if spec.objects else None
     generator = torch.Generator().manual_seed(spec.seed)
-    best: tuple[float, ir.Scene] | None = None
+    best: tuple[float, ir.Scene, bool] | None = None
     seen: set[str] = set()
     for k in range(spec.refine):
         decoded = decode_scene(
@@ -276,10 +280,12 @@ def _plan_clip(planner: Planner, spec: Spec, clip: FrameSource) -> SceneGraph:
         rendered, _ = render_scene(scene, length=config.frames, size=planner.size)
         energy = float((_latents(planner, rendered) - target).abs().mean())
         if best is None or energy < best[0]:
-            best = (energy, scene)
+            best = (energy, scene, decoded.repaired)
     assert best is not None, "the greedy candidate is always compared"
     how = f"refined: best of {len(seen)} candidates" if spec.refine > 1 else "greedy decode"
-    return SceneGraph(best[1], frames, best[0], len(seen), (*notes, how))
+    if best[2]:
+        notes.append("repaired: the decoded timeline did not parse or check, so it is one FadeIn per object")
+    return SceneGraph(best[1], frames, best[0], len(seen), (*notes, how), repaired=best[2])
 
 
 def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:
