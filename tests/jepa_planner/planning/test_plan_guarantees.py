@@ -1,6 +1,9 @@
-"""A plan that ``decode_scene`` had to repair says so, and the harness counts it as a failure, not a valid plan."""
+"""Two guarantees of ``plan``: a plan that ``decode_scene`` had to repair says so (and the harness counts it as a
+failure), and the user's ``Spec.texts``/``Spec.formulas`` reach the Manim code only as string literals."""
 
 from __future__ import annotations
+
+import ast
 
 import numpy as np
 import pytest
@@ -41,3 +44,19 @@ def test_a_timeline_that_never_parses_is_reported_as_repaired(planner: Planner, 
     assert check(graph.scene) == [], "the repaired fallback is still a valid scene"
     with pytest.raises(RepairedPlan):
         PlannerMethod(planner).predict(frames, name="Planned")
+
+
+PAYLOAD = '"); import os; os.system("echo pwned"); ("'
+
+
+@pytest.mark.parametrize(("kind", "field"), [("Text", "texts"), ("MathTex", "formulas")])
+def test_spec_texts_and_formulas_reach_the_code_only_as_literals(planner: Planner, frames: np.ndarray, kind: str,
+                                                                 field: str) -> None:
+    graph = plan(Spec.model_validate({"clip": frames, "objects": [kind], field: [PAYLOAD]}), planner=planner)
+    first = graph.scene.objects[0]
+    assert first.kind == kind and PAYLOAD in (getattr(first, "text", None), getattr(first, "tex", None))
+    module = ast.parse(graph.manim())
+    constants = {node.value for node in ast.walk(module) if isinstance(node, ast.Constant)}
+    assert PAYLOAD in constants
+    called = {ast.unparse(node.func) for node in ast.walk(module) if isinstance(node, ast.Call)}
+    assert not any("system" in name or "import" in name for name in called), called
