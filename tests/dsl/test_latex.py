@@ -64,7 +64,7 @@ def test_each_formula_is_compiled_once_then_read_from_the_disk_cache(tmp_path: P
 
 def test_a_missing_toolchain_is_a_located_error_with_a_way_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSL2MANIM_CACHE", str(tmp_path))
-    monkeypatch.setattr(latex.shutil, "which", lambda tool: None)
+    monkeypatch.setattr("dsl.latex.shutil.which", lambda tool: None)
     scene, spans = parse_with_spans('scene A\nm = MathTex("y")\n')
     (error,) = check(scene, spans)
     assert isinstance(error, DSLLatexError) and error.line == 2

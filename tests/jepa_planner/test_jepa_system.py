@@ -103,7 +103,7 @@ def test_anti_collapse_terms_join_the_loss_and_reach_the_encoder(regularise: str
     out = system.jepa_loss(torch.rand(4, 8, 3, 18, 32))
     terms = out["loss_jepa"] + out["loss_variance"] + 0.04 * out["loss_covariance"] + out["loss_sigreg"]
     torch.testing.assert_close(out["loss"], terms)
-    out["loss_sigreg"].backward()
+    torch.autograd.backward(out["loss_sigreg"])
     assert system.encoder.embed.weight.grad is not None and system.encoder.embed.weight.grad.abs().sum() > 0
 
 
@@ -117,7 +117,7 @@ def test_online_targets_send_gradient_through_the_whole_clip() -> None:
         system = JEPAPretraining(**SMALL, targets=targets)  # type: ignore[arg-type]
         torch.manual_seed(1)  # the same masks for both
         loss = system.jepa_loss(video)["loss_jepa"]
-        loss.backward()
+        torch.autograd.backward(loss)
         losses[targets], grads[targets] = loss.detach(), system.encoder.embed.weight.grad
         assert all(p.grad is None for p in system.target_encoder.parameters())
     torch.testing.assert_close(losses["ema"], losses["online"])
@@ -167,7 +167,7 @@ def test_centred_targets_train_the_encoder_and_watch_the_layer_normed_features()
         system = JEPAPretraining(**SMALL, target_norm=norm)  # type: ignore[arg-type]
         torch.manual_seed(1)  # the same masks for both
         outs[norm] = system.jepa_loss(video)
-        outs[norm]["loss"].backward()
+        torch.autograd.backward(outs[norm]["loss"])
         assert system.encoder.embed.weight.grad is not None and system.encoder.embed.weight.grad.abs().sum() > 0
     # The loss sees other targets; the collapse monitors do not change with the loss's normalisation.
     assert not torch.allclose(outs["layer"]["loss_jepa"], outs["centred"]["loss_jepa"])
