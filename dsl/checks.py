@@ -169,7 +169,7 @@ class _Checker:
 
     def text(self, index: int, text: ir.TextObj) -> None:
         path = ("objects", index, "text")
-        if not text.text.strip():
+        if not glyphs.visible(text.text):
             self.error(DSLTypeError, "Text needs at least one visible character", path)
         elif (problem := glyphs.problem(text.text)) is not None:
             self.error(DSLTypeError, problem, path, "Pango cannot draw it; remove or replace that character")
@@ -199,7 +199,7 @@ class _Checker:
                        "install TeX Live and dvisvgm (Manim needs them to render it), or skip with --no-latex")
             return
         if failure is not None:
-            self.error(DSLLatexError, f"LaTeX rejects the formula: {failure}", path,
+            self.error(DSLLatexError, f"the formula does not typeset: {failure}", path,
                        "the renderer typesets it in Manim's default template (amsmath, amssymb), in align*")
 
     def animation(self, animation: ir.AnimationBase, path: tuple[str | int, ...]) -> None:

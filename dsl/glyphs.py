@@ -64,6 +64,17 @@ def covered(char: str) -> bool:
     return index >= 0 and ord(char) <= ends[index]
 
 
+def visible(text: str) -> bool:
+    """Whether ``text`` has a character that draws a mark: not blank, not only format or combining characters.
+
+    Examples
+    --------
+    >>> visible(" a "), visible(" \u200b\t")
+    (True, False)
+    """
+    return any(not char.isspace() and unicodedata.category(char) not in ("Cf", "Mn", "Me", "Cc") for char in text)
+
+
 def problem(text: str) -> str | None:
     """Why Pango cannot draw ``text`` as Manim's ``Text``, or None when it can.
 

@@ -7,7 +7,9 @@ parts, the filler for dangling ``^``/``_``, and the ``\\special`` group markers 
 ``tests/dsl/test_latex.py`` writes the same formulas through Manim itself and asserts byte-identical documents,
 so this copy cannot drift from the renderer unnoticed. ``dsl`` still never imports Manim.
 
-The verdict (empty for success, LaTeX's first error line otherwise) is cached on disk by the document's SHA-256,
+A formula must also draw something: an empty one (``&``, ``\\quad``) makes a mobject without points, which
+Manim cannot place relative to another. The verdict (empty for success, otherwise LaTeX's first error line or
+why the output is unusable) is cached on disk by the SHA-256 of the document and ``CHECK_VERSION``,
 so each formula is compiled once per machine: ``$DSL2MANIM_CACHE`` or ``$XDG_CACHE_HOME/dsl2manim`` (default
 ``~/.cache/dsl2manim``), in ``latex/``. Like Manim's own TeX cache, it is keyed by the document alone: after an
 upgrade of TeX Live, delete the folder.
@@ -35,6 +37,11 @@ _OPEN = "\\special{{dvisvgm:raw <g id='unique{index:03d}'>}}"
 _CLOSE = "\\special{dvisvgm:raw </g>}"
 #: A formula that LaTeX has not finished in this long is refused rather than waited for.
 TIMEOUT_S = 30.0
+#: Part of every cache key: bump it when what counts as a failure changes, so old verdicts are not reused.
+CHECK_VERSION = "2"
+#: SVG elements that draw something; a formula whose SVG has none (``&``, ``\quad``) is an empty mobject, which
+#: Manim cannot place (``align_to`` and ``next_to`` fail on it).
+_DRAWN = ("<path", "<use", "<rect", "<line", "<polygon", "<polyline", "<circle", "<ellipse")
 
 
 class LatexUnavailable(RuntimeError):
@@ -147,11 +154,16 @@ def _compile(text: str) -> str:
             return f"dvisvgm did not finish within {TIMEOUT_S:.0f} s"
         if not svg.exists():
             return "dvisvgm could not convert LaTeX's output"
+        if not any(element in svg.read_text(encoding="utf-8", errors="replace") for element in _DRAWN):
+            return "it draws nothing"
         return ""
 
 
 def compile_error(tex: str, *, cache: Path | None = None) -> str | None:
-    """Compile ``MathTex(tex)``'s document (cached on disk); return None when it typesets, else LaTeX's error.
+    """Compile ``MathTex(tex)``'s document (cached on disk); return None when it typesets, else why not.
+
+    The reason is LaTeX's first error line, dvisvgm's failure, or "it draws nothing" for a formula that typesets
+    to no visible mark.
 
     Raises
     ------
@@ -164,7 +176,7 @@ def compile_error(tex: str, *, cache: Path | None = None) -> str | None:
     """
     text = document(tex)
     folder = cache or cache_dir()
-    entry = folder / (hashlib.sha256(text.encode("utf-8")).hexdigest() + ".txt")
+    entry = folder / (hashlib.sha256((CHECK_VERSION + text).encode("utf-8")).hexdigest() + ".txt")
     try:
         verdict = entry.read_text(encoding="utf-8")
     except OSError:

@@ -24,11 +24,18 @@ TEX_PAYLOADS = [
     "#1",
     "$x$",
     "&",
+    r"\quad",
+    r"a & b",
+    "\u200b",
+    "e\u0301",
 ]
 
 
 def _scene(obj: ir.ObjectBase) -> ir.Scene:
-    return ir.Scene(name="Payload", objects=(obj,), timeline=(ir.Add(targets=(obj.name,)),))
+    """The object placed relative to a circle (an empty mobject fails there) and shown."""
+    return ir.Scene(name="Payload", objects=(obj, ir.Circle(name="c")),
+                    relations=(ir.NextTo(subject=obj.name, target="c", direction="UP"),),
+                    timeline=(ir.Add(targets=(obj.name, "c")),))
 
 
 @pytest.mark.parametrize(

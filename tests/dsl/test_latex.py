@@ -43,7 +43,7 @@ def test_a_formula_latex_rejects_is_an_error_at_its_line_with_latexs_message(tmp
     (error,) = check(scene, spans)
     assert isinstance(error, DSLLatexError)
     assert (error.line, error.column) == (3, 13)
-    assert error.message == "LaTeX rejects the formula: Missing { inserted."
+    assert error.message == "the formula does not typeset: Missing { inserted."
     assert check(scene, spans, latex=False) == [], "the fast mode skips LaTeX"
 
 
@@ -83,3 +83,9 @@ def test_a_missing_toolchain_is_a_located_error_with_a_way_out(tmp_path: Path, m
 )
 def test_the_message_is_latexs_first_error(log: str, first: str) -> None:
     assert latex._first_error(log) == first
+
+
+@pytest.mark.parametrize("formula", ["&", r"\quad", r"\,", r"\frac{}{}"])
+def test_a_formula_that_draws_nothing_is_refused(formula: str) -> None:
+    # Manim makes an empty mobject of it, and placing that next to anything fails (found by experiments/fuzz_scenes).
+    assert latex.compile_error(formula) == "it draws nothing"
