@@ -10,12 +10,13 @@ Examples
     dsl2manim check scene.mscene --strict
     dsl2manim compile scene.mscene -o scene.py
     dsl2manim render scene.mscene -o scene.gif --width 256 --height 144
+    dsl2manim check scene.json                       # the IR as JSON, from any tool (see dsl.schema)
+    dsl2manim fmt scene.mscene --to json -o scene.json
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import traceback
@@ -25,16 +26,32 @@ from pathlib import Path
 from dsl import ir
 from dsl.checks import validate
 from dsl.errors import DSLError, DSLInputError
-from dsl.parser import SourceMap, parse_file
+from dsl.parser import SourceMap, parse_file, read_source
 from dsl.printer import to_text
+from dsl.schema import read_json, schema_text, to_json
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-def _load(path: str) -> tuple[ir.Scene, SourceMap, str]:
-    """Parse and check a scene file; raises the first DSLError (or a group of them)."""
-    scene, spans, text = parse_file(path)
-    validate(scene, spans, source=text, filename=path)
+def _format(path: str, chosen: str | None) -> str:
+    """``json`` or ``dsl``: as chosen with ``--from``, else by the file's extension."""
+    if chosen is not None:
+        return chosen
+    return "json" if Path(path).suffix.lower() == ".json" else "dsl"
+
+
+def _read(path: str, chosen: str | None) -> tuple[ir.Scene, SourceMap, str]:
+    """Parse a scene file, DSL or JSON, without the checks."""
+    if _format(path, chosen) == "json":
+        text = read_source(path)
+        return read_json(text, filename=path), SourceMap(), text
+    return parse_file(path)
+
+
+def _load(args: argparse.Namespace) -> tuple[ir.Scene, SourceMap, str]:
+    """Parse and check ``args.file``; raises the first DSLError (or a group of them)."""
+    scene, spans, text = _read(args.file, args.source_format)
+    validate(scene, spans, source=text, filename=args.file, latex=not getattr(args, "no_latex", False))
     return scene, spans, text
 
 
@@ -53,7 +70,10 @@ def _layout_findings(scene: ir.Scene, spans: SourceMap, text: str, path: str) ->
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    scene, spans, text = _load(args.file)
+    if args.no_latex:
+        print(f"{args.file}: note: --no-latex: the checks do not typeset formulas, so one may still fail to render "
+              "(the layout check still builds them with Manim)", file=sys.stderr)
+    scene, spans, text = _load(args)
     findings = _layout_findings(scene, spans, text, args.file)
     for finding in findings:
         print(("" if args.strict else "warning: ") + finding.render(), file=sys.stderr)
@@ -68,7 +88,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from codegen.compiler import compile_scene
     from codegen.media import write_text
 
-    scene, _, _ = _load(args.file)
+    scene, _, _ = _load(args)
     source = compile_scene(scene)
     if args.output is None:
         sys.stdout.write(source)
@@ -83,8 +103,18 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def cmd_fmt(args: argparse.Namespace) -> int:
     from codegen.media import write_text
 
-    scene, _, text = parse_file(args.file)
-    canonical = to_text(scene)
+    scene, _, text = _read(args.file, args.source_format)
+    target_format = args.to or _format(args.file, args.source_format)
+    canonical = to_json(scene) if target_format == "json" else to_text(scene)
+    if args.output is not None:  # a conversion (or a copy) to another file
+        target = Path(args.output)
+        _refuse_overwrite(target, args.force)
+        write_text(target, canonical)
+        print(f"wrote {target}", file=sys.stderr)
+        return EXIT_OK
+    if target_format != _format(args.file, args.source_format):
+        sys.stdout.write(canonical)
+        return EXIT_OK
     if canonical == text:
         return EXIT_OK
     if args.check:
@@ -104,7 +134,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if target.suffix.lower() not in SUFFIXES:
         raise DSLInputError("unsupported output type", filename=str(target), hint="use .mp4, .gif or .png")
     _refuse_overwrite(target, args.force)
-    scene, spans, text = _load(args.file)
+    scene, spans, text = _load(args)
     # One traced render gives both the frames and the end-of-step boxes the layout check needs.
     trace = trace_scene(scene, mode="frames", width=args.width, height=args.height, fps=args.fps, frame_boxes=False)
     for finding in layout_findings(trace, spans):
@@ -117,7 +147,15 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    print(json.dumps(ir.Scene.model_json_schema(), indent=2, sort_keys=True))
+    from codegen.media import write_text
+
+    if args.output is None:
+        sys.stdout.write(schema_text())
+        return EXIT_OK
+    target = Path(args.output)
+    _refuse_overwrite(target, args.force)
+    write_text(target, schema_text())
+    print(f"wrote {target}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -140,24 +178,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dsl2manim", description="Check, format, compile and render scene DSL files.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = commands.add_parser("check", help="run every check, layout included")
-    check.add_argument("file")
+    def scene_file(command: argparse.ArgumentParser) -> None:
+        command.add_argument("file", help="a .mscene file, or the IR as .json")
+        command.add_argument("--from", dest="source_format", choices=("dsl", "json"),
+                             help="the file's format (default: .json is JSON, anything else the DSL)")
+
+    check = commands.add_parser("check", help="run every check, layout and LaTeX included")
+    scene_file(check)
     check.add_argument("--strict", action="store_true", help="treat layout warnings as errors")
+    check.add_argument("--no-latex", action="store_true", help="fast: do not typeset formulas with LaTeX")
     check.set_defaults(run=cmd_check)
 
     compile_ = commands.add_parser("compile", help="compile to Manim CE source")
-    compile_.add_argument("file")
+    scene_file(compile_)
     compile_.add_argument("-o", "--output", help="write here instead of stdout")
     compile_.add_argument("--force", action="store_true", help="replace an existing output file")
+    compile_.add_argument("--no-latex", action="store_true", help="fast: do not typeset formulas with LaTeX")
     compile_.set_defaults(run=cmd_compile)
 
-    fmt = commands.add_parser("fmt", help="rewrite a file in canonical form")
-    fmt.add_argument("file")
+    fmt = commands.add_parser("fmt", help="rewrite a file in canonical form, or convert DSL <-> JSON")
+    scene_file(fmt)
+    fmt.add_argument("--to", choices=("dsl", "json"), help="convert to this format (to stdout, or -o)")
+    fmt.add_argument("-o", "--output", help="write the result here instead of rewriting the file")
+    fmt.add_argument("--force", action="store_true", help="replace an existing output file")
     fmt.add_argument("--check", action="store_true", help="only report whether it would change (exit 1 if so)")
     fmt.set_defaults(run=cmd_fmt)
 
     render = commands.add_parser("render", help="render in-process to .mp4, .gif or .png (last frame)")
-    render.add_argument("file")
+    scene_file(render)
     render.add_argument("-o", "--output", required=True)
     render.add_argument("--width", type=_positive_int, default=256)
     render.add_argument("--height", type=_positive_int, default=144)
@@ -165,7 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--force", action="store_true", help="replace an existing output file")
     render.set_defaults(run=cmd_render)
 
-    schema = commands.add_parser("schema", help="print the IR's JSON Schema")
+    schema = commands.add_parser("schema", help="print (or write) the IR's JSON Schema, with $id and version")
+    schema.add_argument("-o", "--output", help="write here instead of stdout")
+    schema.add_argument("--force", action="store_true", help="replace an existing output file")
     schema.set_defaults(run=cmd_schema)
     return parser
 

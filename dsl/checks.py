@@ -17,10 +17,11 @@ import math
 from collections.abc import Iterator
 from typing import Literal
 
-from dsl import ir
+from dsl import glyphs, ir
 from dsl.errors import (
     DSLError,
     DSLErrorGroup,
+    DSLLatexError,
     DSLNameError,
     DSLRelationError,
     DSLTimelineError,
@@ -29,6 +30,7 @@ from dsl.errors import (
     did_you_mean,
 )
 from dsl.expr import evaluate
+from dsl.latex import LatexUnavailable, compile_error
 from dsl.order import find_cycle, leaves
 from dsl.parser import SourceMap
 
@@ -68,8 +70,9 @@ def _references(scene: ir.Scene) -> Iterator[tuple[str, tuple[str | int, ...]]]:
 
 
 class _Checker:
-    def __init__(self, scene: ir.Scene, spans: SourceMap) -> None:
+    def __init__(self, scene: ir.Scene, spans: SourceMap, *, latex: bool = True) -> None:
         self.scene = scene
+        self.latex = latex
         self.spans = spans
         self.objects = scene.object_map()
         self.errors: list[DSLError] = []
@@ -80,7 +83,7 @@ class _Checker:
         return self.spans.get(*path)
 
     def error(self, cls: type[DSLError], message: str, path: tuple[str | int, ...], hint: str | None = None) -> None:
-        self.errors.append(cls(message, span=self.span(*path), hint=hint))
+        self.errors.append(cls(message, span=self.span(*path), hint=hint, path=path))
 
     # names --------------------------------------------------------------------------------------------------
     def names(self) -> None:
@@ -122,8 +125,8 @@ class _Checker:
                 self.plot(i, obj)
             elif isinstance(obj, ir.Brace | ir.SurroundingRectangle) and obj.target == obj.name:
                 self.error(DSLTypeError, f"{obj.name} cannot surround itself", ("objects", i, "target"))
-            elif isinstance(obj, ir.TextObj) and not obj.text.strip():
-                self.error(DSLTypeError, "Text needs at least one visible character", ("objects", i, "text"))
+            elif isinstance(obj, ir.TextObj):
+                self.text(i, obj)
             elif isinstance(obj, ir.MathTex):
                 self.tex(i, obj)
         for i, relation in enumerate(self.scene.relations):
@@ -164,6 +167,13 @@ class _Checker:
                            ("objects", index, "function"), "narrow x_range to where the function is defined")
                 return
 
+    def text(self, index: int, text: ir.TextObj) -> None:
+        path = ("objects", index, "text")
+        if not glyphs.visible(text.text):
+            self.error(DSLTypeError, "Text needs at least one visible character", path)
+        elif (problem := glyphs.problem(text.text)) is not None:
+            self.error(DSLTypeError, problem, path, "Pango cannot draw it; remove or replace that character")
+
     def tex(self, index: int, tex: ir.MathTex) -> None:
         path = ("objects", index, "tex")
         depth = 0
@@ -177,6 +187,20 @@ class _Checker:
         if banned:
             self.error(DSLTypeError, f"the formula uses {banned[0]}, which is not allowed", path,
                        "only math-mode markup is accepted")
+        if depth == 0 and not banned and self.latex:
+            self.compile_tex(tex.tex, path)
+
+    def compile_tex(self, formula: str, path: tuple[str | int, ...]) -> None:
+        """Typeset the formula as the renderer will (``dsl.latex``); LaTeX's first error becomes the message."""
+        try:
+            failure = compile_error(formula)
+        except LatexUnavailable as missing:
+            self.error(DSLLatexError, f"cannot check the formula: {missing}", path,
+                       "install TeX Live and dvisvgm (Manim needs them to render it), or skip with --no-latex")
+            return
+        if failure is not None:
+            self.error(DSLLatexError, f"the formula does not typeset: {failure}", path,
+                       "the renderer typesets it in Manim's default template (amsmath, amssymb), in align*")
 
     def animation(self, animation: ir.AnimationBase, path: tuple[str | int, ...]) -> None:
         kind = animation.kind
@@ -265,14 +289,16 @@ class _Checker:
                 self.require(animation.target, "visible", path, f"{kind} animates")
 
 
-def check(scene: ir.Scene, spans: SourceMap | None = None) -> list[DSLError]:
+def check(scene: ir.Scene, spans: SourceMap | None = None, *, latex: bool = True) -> list[DSLError]:
     """Run every semantic check and return the errors found, in phase order (empty when the scene is valid).
+
+    ``latex=False`` skips typesetting the formulas with LaTeX (fast, but a formula may then fail at render time).
 
     Examples
     --------
     ``play(FadeOut(c))`` before ``c`` is shown gives "FadeOut removes c, which is not on screen yet".
     """
-    checker = _Checker(scene, spans or SourceMap())
+    checker = _Checker(scene, spans or SourceMap(), latex=latex)
     for phase in (checker.names, checker.types, checker.relations, checker.timeline):
         phase()
         if checker.errors:
@@ -281,9 +307,9 @@ def check(scene: ir.Scene, spans: SourceMap | None = None) -> list[DSLError]:
 
 
 def validate(scene: ir.Scene, spans: SourceMap | None = None, *, source: str | None = None,
-             filename: str | None = None) -> ir.Scene:
+             filename: str | None = None, latex: bool = True) -> ir.Scene:
     """Raise the checks' errors as one ``DSLError`` (a ``DSLErrorGroup`` when there are several); return the scene."""
-    errors = check(scene, spans)
+    errors = check(scene, spans, latex=latex)
     if not errors:
         return scene
     error = errors[0] if len(errors) == 1 else DSLErrorGroup(errors)

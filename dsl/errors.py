@@ -31,6 +31,17 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return f"did you mean {close[0]!r}?" if close else None
 
 
+def json_path(path: tuple[str | int, ...]) -> str:
+    """An IR path in JSONPath notation.
+
+    Examples
+    --------
+    >>> json_path(("objects", 2, "tex"))
+    '$.objects[2].tex'
+    """
+    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+
+
 class DSLError(Exception):
     """Base class of every error caused by a user's scene text or IR.
 
@@ -46,6 +57,9 @@ class DSLError(Exception):
         The source text, used to quote the offending line.
     filename
         The file the source came from, for the message.
+    path
+        Where in the IR it is (``("objects", 2, "tex")``); a scene read from JSON has no lines, so the message
+        names this path instead, as ``$.objects[2].tex``.
     """
 
     code = "error"
@@ -58,6 +72,7 @@ class DSLError(Exception):
         hint: str | None = None,
         source: str | None = None,
         filename: str | None = None,
+        path: tuple[str | int, ...] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -65,6 +80,7 @@ class DSLError(Exception):
         self.hint = hint
         self.source = source
         self.filename = filename
+        self.path = path
 
     def with_context(self, *, source: str | None, filename: str | None) -> DSLError:
         """Attach the source text and file name if they are not set yet, and return self."""
@@ -89,6 +105,8 @@ class DSLError(Exception):
         where = self.filename or "<scene>"
         if self.span:
             where += f":{self.span.line}:{self.span.column}"
+        elif self.path is not None:
+            where += ": " + json_path(self.path)
         lines = [f"{where}: {self.code}: {self.message}"]
         if self.span and self.source is not None:
             source_lines = self.source.splitlines()
@@ -126,6 +144,12 @@ class DSLTypeError(DSLError):
     """A value, attribute, object kind or animation does not fit where it is used."""
 
     code = "type error"
+
+
+class DSLLatexError(DSLTypeError):
+    """LaTeX cannot typeset a formula the way the renderer will (or LaTeX is not there to ask)."""
+
+    code = "latex error"
 
 
 class DSLRelationError(DSLError):

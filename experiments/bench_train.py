@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             )
         )
         print(f"  {rows[-1]['clips_per_s']} clips/s, peak {rows[-1]['peak_memory_mb']} MB", flush=True)
-    report = {
+    report: dict[str, Any] = {
         "machine": {
             "cpu_count": torch.get_num_threads(),
             "processor": platform.processor() or platform.machine(),

@@ -21,10 +21,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script from a checkout: make the library importable without installing
+    sys.path.insert(0, str(REPO))
 
-import eval_action_model  # noqa: E402
-import probe_encoders  # noqa: E402
+from experiments import eval_action_model, probe_encoders  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,8 +1,9 @@
-"""Shared test settings: a deterministic Hypothesis profile under CI (``CI=true``), and ``--regenerate-golden``."""
+"""Shared test settings: the Hypothesis profiles, a LaTeX verdict cache outside $HOME, and ``--regenerate-golden``."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -11,7 +12,10 @@ settings.register_profile(
     "ci", derandomize=True, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("dev", deadline=None)
-settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev"))
+# Formulas are typeset once per machine (dsl.latex); a shared folder under the temp dir keeps reruns fast
+# without writing to the user's home.
+os.environ.setdefault("DSL2MANIM_CACHE", os.path.join(tempfile.gettempdir(), "dsl2manim-test-cache"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -184,7 +184,7 @@ def render_clip(
 
     Examples
     --------
-    >>> clip = render_clip(SceneSampler(), level=1, seed=0, index=0)   # doctest: +SKIP
+    >>> clip = render_clip(SceneSampler(), level=1, seed=0, index=0)
     >>> clip.frames.shape
     (16, 36, 64, 3)
     """

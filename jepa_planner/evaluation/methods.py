@@ -5,6 +5,8 @@ scores the text. ``name`` is the target scene's name: it cannot be seen in a cli
 whole canonical text, so every method is told it.
 
 - ``planner``: ``planning.plan`` on the clip (both decoder masks on, ``refine`` render-and-compare candidates).
+  A plan that ``decode_scene`` had to repair (``SceneGraph.repaired``) is a failure, not a valid plan: the method
+  raises ``RepairedPlan`` and the harness records it against L0 validity.
 - ``unconstrained``: the same planner's greedy decode with the grammar and semantic masks off. Its text is the
   raw decode, rebuilt exactly as ``decoder.decode.decode_scene`` builds it *before* its fallback, so a timeline
   that does not parse or check counts against L0 validity instead of being repaired.
@@ -64,6 +66,10 @@ def fitted(planner: Planner, frames: np.ndarray) -> np.ndarray:
     return clip
 
 
+class RepairedPlan(RuntimeError):
+    """The planner's decoded timeline did not parse or check, and only the fallback timeline was left."""
+
+
 @dataclass
 class PlannerMethod:
     """``plan(Spec(clip=frames, refine=refine, seed=seed))``: the system under test."""
@@ -74,7 +80,10 @@ class PlannerMethod:
     name: str = "planner"
 
     def predict(self, frames: np.ndarray, *, name: str) -> str:
-        return plan(Spec(clip=frames, refine=self.refine, seed=self.seed, name=name), planner=self.planner).dsl
+        graph = plan(Spec(clip=frames, refine=self.refine, seed=self.seed, name=name), planner=self.planner)
+        if graph.repaired:
+            raise RepairedPlan("the decoded timeline did not parse or check; the plan was repaired")
+        return graph.dsl
 
 
 def raw_text(decoder: SceneDecoder, decoded: DecodedScene, *, name: str) -> str:

@@ -20,7 +20,7 @@ parse → check → compile → render. A failure is recorded as a short string,
 Examples
 --------
 >>> score = score_prediction(target, to_text(target))            # doctest: +SKIP
->>> score.valid, score.symbolic["exact_match"], score.visual["ssim"]
+>>> score.valid, score.symbolic["exact_match"], score.visual["ssim"]  # doctest: +SKIP
 (True, 1.0, 1.0)
 """
 

@@ -136,6 +136,9 @@ class SceneGraph:
     loss
         Render-and-compare loss of the plan against the clip (``fitting.loss``; lower is closer), or None when
         it was not rendered (``effort="fast"``, keyframes).
+    repaired
+        True when the decoded timeline did not parse or check and was replaced by one ``FadeIn`` per object
+        (``decoder.decode.decode_scene``'s fallback); ``notes`` then says so. The harness counts it as a failure.
     """
 
     scene: ir.Scene
@@ -145,6 +148,7 @@ class SceneGraph:
     notes: tuple[str, ...] = field(default=())
     size: tuple[int, int] = (64, 36)
     loss: float | None = None
+    repaired: bool = False
 
     @property
     def dsl(self) -> str:
@@ -281,19 +285,20 @@ def _plan_clip(planner: Planner, spec: Spec, clip: FrameSource) -> SceneGraph:
     if spec.effort != "fast":
         how += f"; render and compare: {fitted.rendered} candidates in {EFFORT_BUDGETS[spec.effort]:g} s"
     frames, _ = load_clip(seen.frames, length=planner.config.frames, size=planner.size)
-    candidates = fitted.rendered
+    candidates, repaired = fitted.rendered, False
     if spec.effort != "fast" and perception.objects:
         decoded = _decode_clip(planner, replace_duration(spec, seen.duration), frames)
         decoded_loss = loss(to_grid(seen.frames), render_grid(decoded.scene, seen.duration))
         candidates += decoded.candidates
         if decoded_loss < best_loss:
-            scene, best_loss = decoded.scene, decoded_loss
+            scene, best_loss, repaired = decoded.scene, decoded_loss, decoded.repaired
             how += "; the learned decoder's plan rendered closer and was kept"
+            notes.extend(note for note in decoded.notes if note.startswith("repaired"))
     notes.append(how)
     energy = _energy(planner, scene, frames)
     size = (seen.frames.shape[2], seen.frames.shape[1])
     loss_value = None if best_loss != best_loss else best_loss  # NaN: not rendered
-    return SceneGraph(scene, seen.frames, energy, max(candidates, 1), tuple(notes), size, loss_value)
+    return SceneGraph(scene, seen.frames, energy, max(candidates, 1), tuple(notes), size, loss_value, repaired)
 
 
 def replace_duration(spec: Spec, duration: float) -> Spec:
@@ -328,7 +333,7 @@ def _decode_clip(planner: Planner, spec: Spec, frames: np.ndarray) -> SceneGraph
     predicted = _kind_limited(predicted, spec.objects)
     max_objects = len(spec.objects) if spec.objects else None
     generator = torch.Generator().manual_seed(spec.seed)
-    best: tuple[float, ir.Scene] | None = None
+    best: tuple[float, ir.Scene, bool] | None = None
     seen: set[str] = set()
     for k in range(spec.refine):
         decoded = decode_scene(
@@ -351,10 +356,12 @@ def _decode_clip(planner: Planner, spec: Spec, frames: np.ndarray) -> SceneGraph
         rendered, _ = render_scene(scene, length=config.frames, size=planner.size)
         energy = float((_latents(planner, rendered) - target).abs().mean())
         if best is None or energy < best[0]:
-            best = (energy, scene)
+            best = (energy, scene, decoded.repaired)
     assert best is not None, "the greedy candidate is always compared"
     how = f"refined: best of {len(seen)} candidates" if spec.refine > 1 else "greedy decode"
-    return SceneGraph(best[1], frames, best[0], len(seen), (*notes, how))
+    if best[2]:
+        notes.append("repaired: the decoded timeline did not parse or check, so it is one FadeIn per object")
+    return SceneGraph(best[1], frames, best[0], len(seen), (*notes, how), repaired=best[2])
 
 
 def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:

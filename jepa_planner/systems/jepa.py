@@ -228,6 +228,9 @@ class JEPAPretraining(L.LightningModule):
     target_norm
         ``"layer"``: the layer-normed target tokens (V-JEPA). ``"centred"``: then also less the batch's mean token
         at each position and each clip's mean token, rescaled to unit RMS (``centred_targets`` says why).
+    mask_seed
+        Seed of the mask generator. Its state and the mask cycle's position are saved in every checkpoint, so a
+        resumed run draws the masks the uninterrupted run would have drawn.
     crop_scale
         Training clips are first cropped at random, V-JEPA's way (``random_resized_crop``: the same crop in every
         frame, covering this range of the frame's area, resized back); None (default) trains on whole frames.
@@ -257,6 +260,7 @@ class JEPAPretraining(L.LightningModule):
         targets: str = "ema",
         target_norm: str = "layer",
         crop_scale: tuple[float, float] | None = None,
+        mask_seed: int = 0,
     ) -> None:
         super().__init__()
         if targets not in ("ema", "online"):
@@ -274,14 +278,20 @@ class JEPAPretraining(L.LightningModule):
             dim=self.encoder.dim, grid=self.encoder.grid, pred_dim=pred_dim, depth=pred_depth, heads=pred_heads
         )
         self.masks = MaskMixture(grid=self.encoder.grid, names=tuple(masks))
+        self.mask_generator = torch.Generator().manual_seed(mask_seed)
 
     def forward(self, video: torch.Tensor) -> torch.Tensor:
         """Frozen features for downstream use: the target encoder's tokens, ``[B, N, D]``."""
         return self.target_encoder(video)  # type: ignore[no-any-return]
 
-    def jepa_loss(self, video: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The masked latent prediction loss and its monitors for one batch ``[B, T, C, H, W]``."""
-        context_index, target_index = self.masks(batch_size=video.shape[0])
+    def jepa_loss(
+        self, video: torch.Tensor, masks: tuple[torch.Tensor, torch.Tensor] | None = None
+    ) -> dict[str, torch.Tensor]:
+        """The masked latent prediction loss and its monitors for one batch ``[B, T, C, H, W]``.
+
+        ``masks`` (context and target indices) default to the next draw of the training mask stream.
+        """
+        context_index, target_index = masks or self.masks(batch_size=video.shape[0], generator=self.mask_generator)
         context_index, target_index = context_index.to(self.device), target_index.to(self.device)
         if self.hparams["targets"] == "ema":
             with torch.no_grad():
@@ -326,7 +336,11 @@ class JEPAPretraining(L.LightningModule):
         return out["loss"]
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        out = self.jepa_loss(batch["frames"])
+        # Fixed masks per validation batch: the loss compares across epochs, and validation (the sanity check
+        # included) never advances the training mask stream, which a resumed run must continue exactly.
+        masker = self.masks.maskers[batch_idx % len(self.masks.maskers)]
+        masks = masker(batch_size=batch["frames"].shape[0], generator=torch.Generator().manual_seed(batch_idx))
+        out = self.jepa_loss(batch["frames"], masks)
         self.log_dict({f"val/{k}": v for k, v in out.items()}, sync_dist=True)
 
     def momentum(self) -> float:
@@ -336,12 +350,28 @@ class JEPAPretraining(L.LightningModule):
         progress = min(self.global_step / total, 1.0)
         return float(start + (end - start) * progress)
 
-    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
-        # The EMA update of the target encoder, after the optimizer step: target = m * target + (1 - m) * online.
+    def optimizer_step(self, *args: Any, **kwargs: Any) -> None:
+        # The EMA update of the target encoder, right after the optimizer step: target = m * target + (1 - m) *
+        # online. Here rather than in on_train_batch_end, because ModelCheckpoint(every_n_train_steps) saves in the
+        # callbacks' on_train_batch_end, which Lightning calls first: a checkpoint would miss the step's update.
+        super().optimizer_step(*args, **kwargs)
         m = self.momentum()
         with torch.no_grad():
             for target, online in zip(self.target_encoder.parameters(), self.encoder.parameters(), strict=True):
                 target.mul_(m).add_(online.detach(), alpha=1.0 - m)
+
+    def mask_state(self) -> dict[str, Any]:
+        """The mask generator's state and the mask cycle's position (what a checkpoint keeps of the masks)."""
+        return {"generator": self.mask_generator.get_state().tolist(), "calls": self.masks.calls}
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["mask_state"] = self.mask_state()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        saved = checkpoint.get("mask_state")
+        if saved is not None:  # older checkpoints carry none; their masks restart from the seed
+            self.mask_generator.set_state(torch.tensor(saved["generator"], dtype=torch.uint8))
+            self.masks.calls = int(saved["calls"])
 
     def configure_optimizers(self) -> Any:
         params = [p for name, p in self.named_parameters() if not name.startswith("target_encoder.")]

@@ -114,3 +114,49 @@ def test_installed_entry_point_runs_without_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "syntax error" in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_check_typesets_formulas_unless_told_not_to(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write(tmp_path, 'scene A\nm = MathTex(r"\\frac{1}")\nadd(m)\n')
+    assert main(["check", str(source)]) == 1
+    assert f"{source}:2:13: latex error: the formula does not typeset: Missing {{ inserted." in capsys.readouterr().err
+    assert main(["compile", str(source), "--no-latex"]) == 0, "the fast mode compiles without LaTeX"
+    good = write(tmp_path, 'scene A\nm = MathTex(r"\\frac{1}{2}")\nadd(m)\n', "good.mscene")
+    capsys.readouterr()
+    assert main(["check", str(good), "--no-latex"]) == 0
+    assert "--no-latex: the checks do not typeset formulas" in capsys.readouterr().err
+
+
+def test_json_scenes_are_checked_compiled_and_rendered_like_dsl(tmp_path: Path) -> None:
+    dsl_file = write(tmp_path, GOOD)
+    json_file = tmp_path / "scene.json"
+    assert main(["fmt", str(dsl_file), "--to", "json", "-o", str(json_file)]) == 0
+    assert json.loads(json_file.read_text())["objects"][0] == {"kind": "Circle", "name": "c", "color": "BLUE",
+                                                               "radius": 1.0}
+    assert main(["check", str(json_file)]) == 0
+    assert main(["compile", str(json_file), "-o", str(tmp_path / "a.py")]) == 0
+    assert main(["compile", str(dsl_file), "-o", str(tmp_path / "b.py")]) == 0
+    assert (tmp_path / "a.py").read_text() == (tmp_path / "b.py").read_text()
+    assert main(["render", str(json_file), "-o", str(tmp_path / "a.png"), "--width", "32", "--height", "18"]) == 0
+    back = tmp_path / "back.mscene"
+    assert main(["fmt", str(json_file), "--to", "dsl", "-o", str(back)]) == 0
+    assert back.read_text() == "scene Demo\n\nc = Circle(radius=1.0, color=BLUE)\n\nplay(Create(c), run_time=0.4)\n"
+    renamed = write(tmp_path, json_file.read_text(), "scene.txt")
+    assert main(["check", str(renamed), "--from", "json"]) == 0
+    assert main(["fmt", str(json_file), "--check"]) == 0, "fmt --to json writes the canonical JSON"
+
+
+def test_json_check_errors_name_the_json_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = {"name": "A", "objects": [{"kind": "Circle", "name": "c"}],
+                "timeline": [{"kind": "play", "animations": [{"kind": "FadeOut", "target": "c"}]}]}
+    source = write(tmp_path, json.dumps(document), "scene.json")
+    assert main(["check", str(source)]) == 1
+    assert f"{source}: $.timeline[0].animations[0]: timeline error: FadeOut removes c" in capsys.readouterr().err
+
+
+def test_schema_is_written_to_a_file_only_with_force(tmp_path: Path) -> None:
+    out = tmp_path / "scene.schema.json"
+    assert main(["schema", "-o", str(out)]) == 0
+    assert json.loads(out.read_text())["$id"].startswith("urn:jepa-planner:scene:")
+    assert main(["schema", "-o", str(out)]) == 1
+    assert main(["schema", "-o", str(out), "--force"]) == 0

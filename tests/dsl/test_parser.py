@@ -75,8 +75,9 @@ def test_plot_functions_parse_with_precedence() -> None:
 def test_source_map_points_at_each_part() -> None:
     _, spans = parse_with_spans("scene A\nc = Circle()\n\nplay(Create(c), FadeOut(c))\n")
     assert spans.get("objects", 0) == spans.get("objects", 0, "radius")  # falls back to the declaration
-    assert spans.get("objects", 0).line == 2
-    assert spans.get("timeline", 0, "animations", 1).column == 17
+    declaration, animation = spans.get("objects", 0), spans.get("timeline", 0, "animations", 1)
+    assert declaration is not None and declaration.line == 2
+    assert animation is not None and animation.column == 17
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ JEPA run's weights file."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +90,13 @@ def fit_batch(
     system: L.LightningModule, batch: dict[str, Any], steps: int, lr: float = 3e-3
 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """Train a system's ``decoder`` on one batch for ``steps`` AdamW steps; its ``losses`` before and after."""
-    optimizer = torch.optim.AdamW(system.decoder.parameters(), lr=lr)
-    first = system.losses(batch)
+    decoder: torch.nn.Module = system.decoder  # type: ignore[assignment]
+    losses: Callable[[dict[str, Any]], dict[str, torch.Tensor]] = system.losses  # type: ignore[assignment]
+    optimizer = torch.optim.AdamW(decoder.parameters(), lr=lr)
+    first = losses(batch)
     for _ in range(steps):
-        out = system.losses(batch)
+        out = losses(batch)
         optimizer.zero_grad()
-        out["loss"].backward()
+        torch.autograd.backward(out["loss"])
         optimizer.step()
-    return first, system.losses(batch)
+    return first, losses(batch)

@@ -93,7 +93,7 @@ def test_predictor_learns_to_beat_copy_last_on_a_fixed_batch(transition_data: Pa
     for _ in range(100):
         loss = system.losses(batch)["loss"]
         optimizer.zero_grad()
-        loss.backward()
+        torch.autograd.backward(loss)
         optimizer.step()
     last = system.losses(batch)
     start, baseline = first["loss_teacher"].item(), first["baseline_teacher"].item()

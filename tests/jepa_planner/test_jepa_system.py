@@ -10,6 +10,7 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
 from safetensors.torch import load_file
 
 from jepa_planner.cli import main
@@ -102,7 +103,7 @@ def test_anti_collapse_terms_join_the_loss_and_reach_the_encoder(regularise: str
     out = system.jepa_loss(torch.rand(4, 8, 3, 18, 32))
     terms = out["loss_jepa"] + out["loss_variance"] + 0.04 * out["loss_covariance"] + out["loss_sigreg"]
     torch.testing.assert_close(out["loss"], terms)
-    out["loss_sigreg"].backward()
+    torch.autograd.backward(out["loss_sigreg"])
     assert system.encoder.embed.weight.grad is not None and system.encoder.embed.weight.grad.abs().sum() > 0
 
 
@@ -116,7 +117,7 @@ def test_online_targets_send_gradient_through_the_whole_clip() -> None:
         system = JEPAPretraining(**SMALL, targets=targets)  # type: ignore[arg-type]
         torch.manual_seed(1)  # the same masks for both
         loss = system.jepa_loss(video)["loss_jepa"]
-        loss.backward()
+        torch.autograd.backward(loss)
         losses[targets], grads[targets] = loss.detach(), system.encoder.embed.weight.grad
         assert all(p.grad is None for p in system.target_encoder.parameters())
     torch.testing.assert_close(losses["ema"], losses["online"])
@@ -166,7 +167,7 @@ def test_centred_targets_train_the_encoder_and_watch_the_layer_normed_features()
         system = JEPAPretraining(**SMALL, target_norm=norm)  # type: ignore[arg-type]
         torch.manual_seed(1)  # the same masks for both
         outs[norm] = system.jepa_loss(video)
-        outs[norm]["loss"].backward()
+        torch.autograd.backward(outs[norm]["loss"])
         assert system.encoder.embed.weight.grad is not None and system.encoder.embed.weight.grad.abs().sum() > 0
     # The loss sees other targets; the collapse monitors do not change with the loss's normalisation.
     assert not torch.allclose(outs["layer"]["loss_jepa"], outs["centred"]["loss_jepa"])
@@ -216,25 +217,41 @@ def test_fast_dev_run(tmp_path: Path) -> None:
     assert main(["fit", "--config", str(config), "--trainer.fast_dev_run", "true"]) == 0
 
 
-def test_resume_restores_the_exact_state(tmp_path: Path) -> None:
-    config = write_config(tmp_path)
-    assert main(["fit", "--config", str(config)]) == 0
-    last = tmp_path / "ckpt" / "last.ckpt"
-    state = torch.load(last, map_location="cpu", weights_only=True)
-    assert state["global_step"] == 4
-    system = JEPAPretraining(**SMALL, vicreg_weight=1.0)  # type: ignore[arg-type]
+def _run_state(system: JEPAPretraining, run: L.Trainer) -> dict[str, object]:
+    """What an interrupted run must get back: weights, learning rate, EMA momentum and the mask generator."""
+    return {
+        "weights": {name: tensor.clone() for name, tensor in system.state_dict().items()},
+        "lr": [group["lr"] for group in run.optimizers[0].param_groups],
+        "momentum": system.momentum(),
+        "masks": system.mask_state(),
+    }
+
+
+def test_four_steps_then_a_resume_then_two_equal_six_uninterrupted_steps(tmp_path: Path) -> None:
     data = RandomClipData(count=16, frames=8, height=18, width=32, batch_size=4)
-    resumed = trainer(tmp_path / "again", max_steps=4, enable_checkpointing=False)
-    resumed.fit(system, data, ckpt_path=str(last))
-    assert resumed.global_step == 4
-    for name, tensor in system.state_dict().items():
-        torch.testing.assert_close(tensor, state["state_dict"][name], msg=f"{name} differs after resume")
-    optimizer = resumed.optimizers[0].state_dict()["state"]
-    saved = state["optimizer_states"][0]["state"]
-    torch.testing.assert_close(optimizer[0]["exp_avg"], saved[0]["exp_avg"])
-    further = trainer(tmp_path / "further", max_steps=6, enable_checkpointing=False)
-    further.fit(system, data, ckpt_path=str(last))
-    assert further.global_step == 6
+    hparams = {**SMALL, "vicreg_weight": 1.0, "warmup_steps": 3, "ema": (0.5, 1.0), "masks": ("short", "long")}
+    # A checkpoint written part-way, as the shipped configs write them (ModelCheckpoint every_n_train_steps).
+    every = ModelCheckpoint(dirpath=tmp_path / "ckpt", every_n_train_steps=4, save_top_k=-1, filename="{step}")
+    torch.manual_seed(0)
+    whole = JEPAPretraining(**hparams)  # type: ignore[arg-type]
+    straight = trainer(tmp_path / "whole", max_steps=6, callbacks=[every])
+    straight.fit(whole, data)
+    expected = _run_state(whole, straight)
+    (part,) = (tmp_path / "ckpt").glob("step=4*.ckpt")
+
+    torch.manual_seed(1)  # a fresh process: nothing may depend on the global RNG
+    resumed = JEPAPretraining(**hparams)  # type: ignore[arg-type]
+    again = trainer(tmp_path / "again", max_steps=6, enable_checkpointing=False)
+    again.fit(resumed, data, ckpt_path=str(part))
+    assert again.global_step == 6
+    got = _run_state(resumed, again)
+    assert got["lr"] == pytest.approx(expected["lr"]), "the learning-rate schedule continues where it stopped"
+    assert got["momentum"] == pytest.approx(expected["momentum"]), "the EMA momentum follows the step"
+    assert got["masks"] == expected["masks"], "the mask generator continues its stream"
+    weights, reference = got["weights"], expected["weights"]
+    assert isinstance(weights, dict) and isinstance(reference, dict)
+    for name, tensor in reference.items():
+        torch.testing.assert_close(weights[name], tensor, msg=f"{name} differs from the uninterrupted run")
 
 
 def test_cli_resumes_last_from_the_previous_logger_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,4 +14,4 @@ def labelled_batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object
     directory = make_dataset(tmp_path_factory.mktemp("decoder") / "l2", level=2, n=8, shard_size=8, seed=11)
     data = ClipDataModule(data_dirs=[str(directory)], batch_size=8, labeled=True, val_fraction=0.0, test_fraction=0.0)
     data.setup("fit")
-    return next(iter(data.train_dataloader()))  # type: ignore[no-any-return]
+    return next(iter(data.train_dataloader()))

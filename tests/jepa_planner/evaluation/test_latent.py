@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from jepa_planner.systems.export import CheckpointError, save_weights
 from jepa_planner.systems.jepa import JEPAPretraining
 from tests.jepa_planner.helpers import save_jepa_run
 
-SHAPE = {"frames": 8, "height": 24, "width": 32, "tubelet": (4, 6, 8), "preset": "tiny", "pred_dim": 32}
+SHAPE: dict[str, Any] = {"frames": 8, "height": 24, "width": 32, "tubelet": (4, 6, 8), "preset": "tiny", "pred_dim": 32}
 
 
 @pytest.fixture(scope="module")

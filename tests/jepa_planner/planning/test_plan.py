@@ -76,7 +76,7 @@ def test_constraints_kinds_texts_and_duration(planner_file: Path, clip: tuple[np
     assert {o.kind for o in graph.scene.objects} <= {"Text", "Circle"} and len(graph.scene.objects) <= 2
     texts = [o for o in graph.scene.objects if o.kind == "Text"]
     if texts:
-        assert texts[0].text == "hello"  # type: ignore[attr-defined]
+        assert texts[0].text == "hello"
     from jepa_planner.data.clips import scene_duration
 
     assert scene_duration(graph.scene) == pytest.approx(3.0, abs=0.1)

@@ -1,0 +1,62 @@
+"""Two guarantees of ``plan``: a plan that ``decode_scene`` had to repair says so (and the harness counts it as a
+failure), and the user's ``Spec.texts``/``Spec.formulas`` reach the Manim code only as string literals."""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+import pytest
+import torch
+
+from dsl.checks import check
+from jepa_planner.data.sampler import SceneSampler
+from jepa_planner.decoder import decode
+from jepa_planner.evaluation.methods import PlannerMethod, RepairedPlan
+from jepa_planner.planning.model import Planner, PlannerConfig
+from jepa_planner.planning.plan import Spec, plan, render_scene
+
+
+@pytest.fixture(scope="module")
+def planner() -> Planner:
+    torch.manual_seed(0)
+    return Planner(PlannerConfig(decoder_width=32, decoder_depth=1, max_tokens=48, max_steps=3))
+
+
+@pytest.fixture(scope="module")
+def frames() -> np.ndarray:
+    clip, _ = render_scene(SceneSampler().sample(level=1, seed=3, index=0), length=16, size=(64, 36))
+    return clip
+
+
+def test_a_masked_decode_needs_no_repair(planner: Planner, frames: np.ndarray) -> None:
+    graph = plan(Spec(clip=frames), planner=planner)
+    assert not graph.repaired and not any("repaired" in note for note in graph.notes)
+    assert PlannerMethod(planner).predict(frames, name="Planned") == graph.dsl
+
+
+def test_a_timeline_that_never_parses_is_reported_as_repaired(planner: Planner, frames: np.ndarray,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decode, "render_tokens", lambda *args, **kwargs: "play(Nonsense(\n")
+    graph = plan(Spec(clip=frames), planner=planner)
+    assert graph.repaired
+    assert any(note.startswith("repaired:") for note in graph.notes)
+    assert check(graph.scene) == [], "the repaired fallback is still a valid scene"
+    with pytest.raises(RepairedPlan):
+        PlannerMethod(planner).predict(frames, name="Planned")
+
+
+PAYLOAD = '"); import os; os.system("echo pwned"); ("'
+
+
+@pytest.mark.parametrize(("kind", "field"), [("Text", "texts"), ("MathTex", "formulas")])
+def test_spec_texts_and_formulas_reach_the_code_only_as_literals(planner: Planner, frames: np.ndarray, kind: str,
+                                                                 field: str) -> None:
+    graph = plan(Spec.model_validate({"clip": frames, "objects": [kind], field: [PAYLOAD]}), planner=planner)
+    first = graph.scene.objects[0]
+    assert first.kind == kind and PAYLOAD in (getattr(first, "text", None), getattr(first, "tex", None))
+    module = ast.parse(graph.manim())
+    constants = {node.value for node in ast.walk(module) if isinstance(node, ast.Constant)}
+    assert PAYLOAD in constants
+    called = {ast.unparse(node.func) for node in ast.walk(module) if isinstance(node, ast.Call)}
+    assert not any("system" in name or "import" in name for name in called), called
