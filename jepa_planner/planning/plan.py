@@ -35,7 +35,7 @@ from dsl.parser import parse
 from dsl.printer import to_text
 from jepa_planner.data.clips import MIN_FPS, clip_from_trace, resample_indices, scene_duration
 from jepa_planner.decoder.decode import decode_scene, object_ir, pick_objects
-from jepa_planner.decoder.model import KINDS
+from jepa_planner.decoder.vocab import KINDS
 from jepa_planner.planning.inputs import FrameSource, InputError, load_clip, read_keyframes
 from jepa_planner.planning.keyframes import search_steps
 from jepa_planner.planning.model import Planner, load_planner
