@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Literal
 
 from dsl import glyphs, ir
 from dsl.errors import (
@@ -40,7 +39,7 @@ MAX_PLOT_VALUE = 1e4
 _BANNED_TEX = ("\\input", "\\include", "\\write", "\\read", "\\openin", "\\openout", "\\immediate", "\\catcode",
                "\\def", "\\let", "\\csname", "\\usepackage", "\\documentclass", "\\special", "\\newcommand")
 
-State = Literal["hidden", "visible", "removed"]
+State = ir.OnScreen
 
 
 def _references(scene: ir.Scene) -> Iterator[tuple[str, tuple[str | int, ...]]]:
@@ -204,8 +203,9 @@ class _Checker:
 
     def animation(self, animation: ir.AnimationBase, path: tuple[str | int, ...]) -> None:
         kind = animation.kind
-        if isinstance(animation, ir.GrowArrow) and self.kind(animation.target) not in ir.ARROW_KINDS:
-            self.error(DSLTypeError, f"GrowArrow needs an Arrow or DoubleArrow, but {animation.target} is a "
+        allowed = animation.target_kinds
+        if allowed is not None and self.kind(animation.target) not in allowed:
+            self.error(DSLTypeError, f"{kind} needs an {' or '.join(sorted(allowed))}, but {animation.target} is a "
                        f"{self.kind(animation.target)}", path, "use GrowFromCenter or Create")
         if isinstance(animation, ir.Transform | ir.ReplacementTransform) and animation.into == animation.target:
             self.error(DSLTypeError, f"{kind} needs two different objects", path)
@@ -256,8 +256,9 @@ class _Checker:
         for i, step in enumerate(self.scene.timeline):
             if isinstance(step, ir.Add):
                 for j, target in enumerate(step.targets):
-                    if self.require(target, "hidden", ("timeline", i, "targets", j), "add brings in"):
-                        self.move(target, "visible", i)
+                    before, after = ir.BRINGS_IN
+                    if self.require(target, before, ("timeline", i, "targets", j), "add brings in"):
+                        self.move(target, after, i)
             elif isinstance(step, ir.Play):
                 self.play_step(i, step)
 
@@ -265,7 +266,6 @@ class _Checker:
         seen: set[str] = set()
         for j, animation in enumerate(step.animations):
             path = ("timeline", index, "animations", j)
-            kind = animation.kind
             touched = [leaf for name in animation.names() for leaf in leaves(name, self.objects)]
             clash = sorted(seen.intersection(touched))
             if clash:
@@ -273,20 +273,24 @@ class _Checker:
                            "split them into two play steps")
                 continue
             seen.update(touched)
-            if animation.introduces:
-                if self.require(animation.target, "hidden", path, f"{kind} brings in"):
-                    self.move(animation.target, "visible", index)
-            elif isinstance(animation, ir.FadeOut):
-                if self.require(animation.target, "visible", path, "FadeOut removes"):
-                    self.move(animation.target, "removed", index)
-            elif isinstance(animation, ir.Transform | ir.ReplacementTransform):
-                ok = self.require(animation.target, "visible", path, f"{kind} morphs")
-                ok = self.require(animation.into, "hidden", (*path, "into"), f"{kind} morphs into") and ok
-                if ok and isinstance(animation, ir.ReplacementTransform):
-                    self.move(animation.target, "removed", index)
-                    self.move(animation.into, "visible", index)
-            else:
-                self.require(animation.target, "visible", path, f"{kind} animates")
+            changes = [(field, getattr(animation, field), change) for field, change in animation.screen.items()]
+            ok = True
+            for field, name, (before, _) in changes:
+                where = path if field == "target" else (*path, field)
+                ok = self.require(name, before, where, _doing(animation, field)) and ok
+            if ok:
+                for _, name, (before, after) in changes:
+                    if after != before:
+                        self.move(name, after, index)
+
+
+def _doing(animation: ir.AnimationBase, field: str) -> str:
+    """What ``animation`` does to the object in ``field``, for messages: "FadeOut removes", "Transform morphs"."""
+    if "into" in animation.screen:
+        return f"{animation.kind} morphs into" if field == "into" else f"{animation.kind} morphs"
+    change = animation.screen[field]
+    verb = {ir.BRINGS_IN: "brings in", ir.REMOVES: "removes"}.get(change, "animates")
+    return f"{animation.kind} {verb}"
 
 
 def check(scene: ir.Scene, spans: SourceMap | None = None, *, latex: bool = True) -> list[DSLError]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -452,13 +454,37 @@ Relation = Annotated[
 # --- animations ---------------------------------------------------------------------------------------------
 
 
+#: Where an object stands on the timeline: not shown yet, on screen, or gone for good.
+OnScreen = Literal["hidden", "visible", "removed"]
+#: An object's state before an animation, and after it.
+ScreenChange = tuple[OnScreen, OnScreen]
+STAYS: ScreenChange = ("visible", "visible")
+BRINGS_IN: ScreenChange = ("hidden", "visible")
+REMOVES: ScreenChange = ("visible", "removed")
+STAYS_HIDDEN: ScreenChange = ("hidden", "hidden")
+#: Objects GrowArrow can grow (it scales the tips, which a plain Line does not have).
+ARROW_KINDS: frozenset[str] = frozenset({"Arrow", "DoubleArrow"})
+
+
+def _screen(**changes: ScreenChange) -> Mapping[str, ScreenChange]:
+    return MappingProxyType(changes)
+
+
 class AnimationBase(Node):
     """An animation of one object (``target``); subclasses add parameters."""
 
     positional: ClassVar[tuple[str, ...]] = ("target",)
-    #: True when this animation brings its target onto the screen.
-    introduces: ClassVar[bool] = False
+    #: What is on screen, before → after, for each object the animation names (by field). This table is the one
+    #: statement of the timeline rules: ``dsl.checks``, the decoder's automaton and the keyframe search read it.
+    screen: ClassVar[Mapping[str, ScreenChange]] = _screen(target=STAYS)
+    #: The kinds the target may be (None: any).
+    target_kinds: ClassVar[frozenset[str] | None] = None
     target: Name
+
+    @property
+    def introduces(self) -> bool:
+        """True when this animation brings its target onto the screen."""
+        return self.screen["target"] == BRINGS_IN
 
     def names(self) -> tuple[str, ...]:
         """Every object name the animation touches."""
@@ -467,38 +493,40 @@ class AnimationBase(Node):
 
 class Create(AnimationBase):
     kind: Literal["Create"] = "Create"
-    introduces: ClassVar[bool] = True
+    screen: ClassVar[Mapping[str, ScreenChange]] = _screen(target=BRINGS_IN)
 
 
 class Write(AnimationBase):
     kind: Literal["Write"] = "Write"
-    introduces: ClassVar[bool] = True
+    screen: ClassVar[Mapping[str, ScreenChange]] = _screen(target=BRINGS_IN)
 
 
 class FadeIn(AnimationBase):
     kind: Literal["FadeIn"] = "FadeIn"
-    introduces: ClassVar[bool] = True
+    screen: ClassVar[Mapping[str, ScreenChange]] = _screen(target=BRINGS_IN)
     shift: Direction | None = None
 
 
 class FadeOut(AnimationBase):
     kind: Literal["FadeOut"] = "FadeOut"
+    screen: ClassVar[Mapping[str, ScreenChange]] = _screen(target=REMOVES)
     shift: Direction | None = None
 
 
 class GrowFromCenter(AnimationBase):
     kind: Literal["GrowFromCenter"] = "GrowFromCenter"
-    introduces: ClassVar[bool] = True
+    screen: ClassVar[Mapping[str, ScreenChange]] = _screen(target=BRINGS_IN)
 
 
 class GrowArrow(AnimationBase):
     kind: Literal["GrowArrow"] = "GrowArrow"
-    introduces: ClassVar[bool] = True
+    screen: ClassVar[Mapping[str, ScreenChange]] = _screen(target=BRINGS_IN)
+    target_kinds: ClassVar[frozenset[str] | None] = ARROW_KINDS
 
 
 class DrawBorderThenFill(AnimationBase):
     kind: Literal["DrawBorderThenFill"] = "DrawBorderThenFill"
-    introduces: ClassVar[bool] = True
+    screen: ClassVar[Mapping[str, ScreenChange]] = _screen(target=BRINGS_IN)
 
 
 class Transform(AnimationBase):
@@ -506,6 +534,7 @@ class Transform(AnimationBase):
 
     kind: Literal["Transform"] = "Transform"
     positional: ClassVar[tuple[str, ...]] = ("target", "into")
+    screen: ClassVar[Mapping[str, ScreenChange]] = _screen(target=STAYS, into=STAYS_HIDDEN)
     into: Name
 
     def names(self) -> tuple[str, ...]:
@@ -517,6 +546,7 @@ class ReplacementTransform(AnimationBase):
 
     kind: Literal["ReplacementTransform"] = "ReplacementTransform"
     positional: ClassVar[tuple[str, ...]] = ("target", "into")
+    screen: ClassVar[Mapping[str, ScreenChange]] = _screen(target=REMOVES, into=BRINGS_IN)
     into: Name
 
     def names(self) -> tuple[str, ...]:
@@ -659,7 +689,5 @@ STEP_KINDS: dict[str, type[StepBase]] = {
 }
 #: Objects drawn as a path with a start and an end.
 SEGMENT_KINDS: frozenset[str] = frozenset({"Line", "Arrow", "DoubleArrow"})
-#: Objects GrowArrow can grow (it scales the tips, which a plain Line does not have).
-ARROW_KINDS: frozenset[str] = frozenset({"Arrow", "DoubleArrow"})
 #: Objects a Plot may be drawn on.
 AXES_KINDS: frozenset[str] = frozenset({"Axes", "NumberPlane"})

@@ -180,8 +180,8 @@ def prepare_mini(args: argparse.Namespace) -> None:
     if args.jepa is None and "jepa" in args.encoders:
         import torch
 
-        from jepa_planner.systems.export import run_metadata, save_weights
         from jepa_planner.systems.jepa import JEPAPretraining
+        from jepa_planner.systems.weights import run_metadata, save_weights
 
         path = args.work / "mini-jepa.safetensors"
         if not path.exists():  # a seed no run uses, so that this "JEPA" is not the random encoder of seed 0

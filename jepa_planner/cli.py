@@ -169,7 +169,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_weights(args: argparse.Namespace) -> int:
-    from jepa_planner.systems.export import run_metadata, save_weights, system_from_checkpoint
+    from jepa_planner.systems.export import system_from_checkpoint
+    from jepa_planner.systems.weights import run_metadata, save_weights
 
     output = Path(args.output) if args.output else Path(args.checkpoint).with_suffix(".safetensors")
     _refuse_overwrite(output, args.force)

@@ -20,8 +20,9 @@ from dsl import ir
 from dsl.checks import check
 from dsl.parser import parse
 from dsl.printer import to_text
-from jepa_planner.decoder.model import COLORS, FILLS, KINDS, NO_OBJECT, SceneDecoder
+from jepa_planner.decoder.model import SceneDecoder
 from jepa_planner.decoder.timeline import GrammarMask, TimelineAutomaton, render_tokens
+from jepa_planner.decoder.vocab import COLORS, FILLS, KINDS, NO_OBJECT
 
 #: Sizes are kept inside these bounds (Manim units) so every decoded object is valid and visible.
 MIN_SIZE, MAX_SIZE = 0.1, 6.0

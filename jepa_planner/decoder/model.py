@@ -26,27 +26,13 @@ Axis key: b batch, n clip tokens, k object slots, l timeline tokens, d width, v 
 
 from __future__ import annotations
 
-from typing import Final
-
 import torch
 from einops import rearrange
 from torch import nn
 
 from jepa_planner.decoder.sequence import ObjectSequence
-from jepa_planner.decoder.timeline import PALETTE, Vocabulary
-
-#: Kinds the object-set head can name. Axes, plots, braces, surrounds and groups are not decoded yet.
-KINDS: Final = (
-    "Circle", "Square", "Rectangle", "Triangle", "RegularPolygon", "Ellipse", "Dot",
-    "Line", "Arrow", "DoubleArrow", "Text", "MathTex",
-)  # fmt: skip
-#: The "no object" class comes after the kinds.
-NO_OBJECT: Final = len(KINDS)
-#: Fill opacities the head chooses between (None: Manim's default, no fill).
-FILLS: Final = (None, 0.5, 1.0)
-COLORS: Final = PALETTE
-#: How the objects are predicted: all at once from proposal queries, or written one after another.
-OBJECT_HEADS: Final = ("set", "sequence")
+from jepa_planner.decoder.timeline import Vocabulary
+from jepa_planner.decoder.vocab import COLORS, FILLS, KINDS, NO_OBJECT, OBJECT_HEADS
 
 
 def pixel_features(video: torch.Tensor) -> torch.Tensor:

@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-if TYPE_CHECKING:  # targets imports model, which imports this module
-    from jepa_planner.decoder.targets import SceneTargets
+from jepa_planner.decoder.targets import SceneTargets
+from jepa_planner.decoder.vocab import IGNORE
 
 #: Bins of each centre coordinate and size, and of the appearance time.
 POSITION_BINS: Final = 32
@@ -68,7 +68,7 @@ class ObjectSequence(nn.Module):
     Parameters
     ----------
     kinds, colors, fills
-        Classes of the categorical fields (``model.KINDS``, ``model.COLORS``, ``model.FILLS``).
+        Classes of the categorical fields (``vocab.KINDS``, ``vocab.COLORS``, ``vocab.FILLS``).
     slots
         The most objects it writes.
     width, depth, heads
@@ -105,8 +105,6 @@ class ObjectSequence(nn.Module):
     def tokens(self, target: SceneTargets) -> list[int]:
         """One scene's target tokens (``IGNORE`` for an unknown colour or fill), STOP-ended, at most ``slots``
         objects."""
-        from jepa_planner.decoder.targets import IGNORE
-
         out: list[int] = []
         for m in range(min(len(target.kind), self.slots)):
             x, y, w, h = (float(v) for v in target.box[m])
@@ -138,8 +136,6 @@ class ObjectSequence(nn.Module):
     def inputs(self, targets: torch.Tensor) -> torch.Tensor:
         """Teacher-forcing inputs for padded targets ``[B, L]`` (-1 pads, ``IGNORE`` unknown): START, then the
         targets but the last; an unknown field is fed as its first token, a pad as START."""
-        from jepa_planner.decoder.targets import IGNORE
-
         fed = targets.clone()
         for f, offset in enumerate(self.offsets):
             unknown = (targets == IGNORE) & (torch.arange(targets.shape[1], device=targets.device) % len(FIELDS) == f)

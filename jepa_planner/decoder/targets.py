@@ -1,6 +1,6 @@
 """Training targets for the scene decoder, from a clip's labels: the object set and the timeline tokens.
 
-Objects are the leaf objects the object-set head can name (``model.KINDS``) that show in some frame, in
+Objects are the leaf objects the object-set head can name (``vocab.KINDS``) that show in some frame, in
 declaration order. Each has a kind, a colour, a fill, its box once the step that brings it in has finished (at
 its first frame a growing object is still a point), and its first frame as a share of the clip. The timeline
 refers to them by their index in that list (``timeline.encode_timeline``).
@@ -17,10 +17,8 @@ import torch
 from codegen.runtime import FRAME_HEIGHT, FRAME_WIDTH
 from dsl import ir
 from dsl.parser import parse
-from jepa_planner.decoder.model import COLORS, FILLS, KINDS
 from jepa_planner.decoder.timeline import Vocabulary, encode_timeline
-
-IGNORE = -100
+from jepa_planner.decoder.vocab import COLORS, FILLS, IGNORE, KINDS
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ Two masks decide which tokens may come next:
 
 - **syntax**: Lark's LALR interactive parser, fed the tokens so far, says which terminals it accepts
   (``GrammarMask``). Whatever passes it parses.
-- **meaning**: ``TimelineAutomaton`` follows the rules of ``dsl.checks`` as it goes. An object is brought in once,
-  animated only while on screen, and never twice in one step, and each verb gets the arguments it takes. Whatever
-  passes it also passes the checks.
+- **meaning**: ``TimelineAutomaton`` follows the rules of ``dsl.checks`` as it goes, reading the same table of
+  what each animation needs on screen and leaves there (``dsl.ir.AnimationBase.screen``). An object is brought in
+  once, animated only while on screen, and never twice in one step, and each verb gets the arguments it takes.
+  Whatever passes it also passes the checks.
 
 The decoder multiplies both masks into its logits at every step, so a decoded timeline always parses and checks.
 ``encode_timeline`` turns a known scene's timeline into token targets, snapping numbers to the vocabulary and
@@ -27,26 +28,19 @@ from lark import Token
 
 from dsl import ir
 from dsl.parser import grammar_parser
-
-#: Colours and rate functions the decoder can name (the curriculum's palette and its rate functions).
-PALETTE: Final = ("BLUE", "RED", "GREEN", "YELLOW", "ORANGE", "PURPLE", "TEAL", "PINK", "WHITE", "GOLD")
-RATE_FUNCS: Final = ("smooth", "linear", "rush_into", "rush_from", "ease_in_out_sine")
-SHIFT_DIRECTIONS: Final = ("UP", "DOWN", "LEFT", "RIGHT")
-#: Verbs that bring an object on screen, that animate one already there, and that morph one into another.
-INTRO_VERBS: Final = ("Create", "Write", "FadeIn", "GrowFromCenter", "DrawBorderThenFill", "GrowArrow")
-MOTION_VERBS: Final = ("Indicate", "Circumscribe", "Rotate", "Shift", "Scale", "SetColor", "MoveTo", "FadeOut")
-MORPH_VERBS: Final = ("Transform", "ReplacementTransform")
-VERBS: Final = (*INTRO_VERBS, *MOTION_VERBS, *MORPH_VERBS)
-KEYWORDS: Final = ("run_time", "rate_func", "lag_ratio", "shift")
-#: Non-negative numbers the decoder can write; a minus sign is its own token. Targets snap to the nearest.
-NUMBERS: Final = (*(round(0.1 * i, 1) for i in range(0, 31)), 3.5, 4.0, 4.2, 4.5, 5.0, 6.0, 45.0, 90.0, 180.0)
-#: Ranges of the numbers each place takes: durations (run time, wait), scale factors, coordinates, angles.
-MAX_DURATION: Final = 3.0
-MAX_FACTOR: Final = 3.0
-MAX_COORDINATE: Final = 6.0
-ANGLES: Final = (45.0, 90.0, 180.0)
-#: The most animations in one play step.
-MAX_ANIMATIONS: Final = 3
+from jepa_planner.decoder.vocab import (
+    ANGLES,
+    KEYWORDS,
+    MAX_ANIMATIONS,
+    MAX_COORDINATE,
+    MAX_DURATION,
+    MAX_FACTOR,
+    NUMBERS,
+    PALETTE,
+    RATE_FUNCS,
+    SHIFT_DIRECTIONS,
+    VERBS,
+)
 
 END: Final = "$END"
 NEWLINE: Final = "\n"
@@ -170,7 +164,7 @@ class TimelineAutomaton:
         self.vocab = vocab
         self.kinds = list(kinds)
         self.max_steps = max_steps
-        self.state: dict[int, str] = {i: "hidden" for i, kind in enumerate(kinds) if kind is not None}
+        self.state: dict[int, ir.OnScreen] = {i: "hidden" for i, kind in enumerate(kinds) if kind is not None}
         self.steps = 0
         self.done = False
         self._program = self._timeline()
@@ -194,7 +188,7 @@ class TimelineAutomaton:
     def _words(self, *texts: str) -> Choice:
         return Choice(self.vocab.words_of(texts))
 
-    def _slots(self, state: str, exclude: set[int], kinds: frozenset[str] | None = None) -> frozenset[int]:
+    def _slots(self, state: ir.OnScreen, exclude: set[int], kinds: frozenset[str] | None = None) -> frozenset[int]:
         return frozenset(
             slot
             for slot, now in self.state.items()
@@ -244,18 +238,15 @@ class TimelineAutomaton:
             yield self._numbers(limit=limit, only=[n for n in only if n > 0])
 
     def _verbs(self, touched: set[int]) -> list[str]:
-        hidden = self._slots("hidden", touched)
-        visible = self._slots("visible", touched)
-        verbs = []
-        if hidden:
-            verbs += [v for v in INTRO_VERBS if v != "GrowArrow"]
-            if self._slots("hidden", touched, ir.ARROW_KINDS):
-                verbs.append("GrowArrow")
-        if visible:
-            verbs += MOTION_VERBS
-            if hidden:
-                verbs += MORPH_VERBS
-        return verbs
+        """The verbs that have, for each object they name, an untouched slot in the state they need it in."""
+        return [
+            verb
+            for verb in VERBS
+            if all(
+                self._slots(before, touched, _kinds(verb, field))
+                for field, (before, _) in ir.ANIMATION_KINDS[verb].screen.items()
+            )
+        ]
 
     def _play(self) -> Generator[Choice, int, None]:
         yield from self._fixed("(")
@@ -296,22 +287,14 @@ class TimelineAutomaton:
     def _animation(self, verb: str, touched: set[int]) -> Generator[Choice, int, None]:
         """The arguments of one animation, from its opening bracket to its closing one."""
         yield from self._fixed("(")
-        if verb in INTRO_VERBS:
-            kinds = ir.ARROW_KINDS if verb == "GrowArrow" else None
-            target = self._slot((yield Choice(frozenset(), self._slots("hidden", touched, kinds))))
-            self.state[target] = "visible"
-        else:
-            target = self._slot((yield Choice(frozenset(), self._slots("visible", touched))))
-        touched.add(target)
+        yield from self._object(verb, "target", touched)
         if verb == "FadeIn":
             if (yield self._words(",", ")")) == self.vocab.id(","):
                 yield from self._fixed("shift", "=")
                 yield self._words(*SHIFT_DIRECTIONS)
                 yield from self._fixed(")")
             return
-        if verb == "FadeOut":
-            self.state[target] = "removed"
-        elif verb == "Rotate":
+        if verb == "Rotate":
             yield from self._fixed(",")
             yield from self._signed_number(limit=max(ANGLES), only=ANGLES)
         elif verb == "Scale":
@@ -326,19 +309,28 @@ class TimelineAutomaton:
             yield from self._fixed(",")
             yield from self._signed_number(limit=MAX_COORDINATE)
             yield from self._fixed(")")
-        elif verb in MORPH_VERBS:
+        elif "into" in ir.ANIMATION_KINDS[verb].screen:
             yield from self._fixed(",")
-            into = self._slot((yield Choice(frozenset(), self._slots("hidden", touched))))
-            touched.add(into)
-            if verb == "ReplacementTransform":
-                self.state[target] = "removed"
-                self.state[into] = "visible"
+            yield from self._object(verb, "into", touched)
         yield from self._fixed(")")
+
+    def _object(self, verb: str, field: str, touched: set[int]) -> Generator[Choice, int, int]:
+        """Offer the slots ``verb`` may name in ``field``; take one and move it to its state after the verb."""
+        before, after = ir.ANIMATION_KINDS[verb].screen[field]
+        slot = self._slot((yield Choice(frozenset(), self._slots(before, touched, _kinds(verb, field)))))
+        self.state[slot] = after
+        touched.add(slot)
+        return slot
 
     def _slot(self, token: int) -> int:
         slot = self.vocab.slot(token)
         assert slot is not None, "a pointer was taken where the automaton offered only pointers"
         return slot
+
+
+def _kinds(verb: str, field: str) -> frozenset[str] | None:
+    """The kinds ``verb`` accepts in ``field`` (None: any)."""
+    return ir.ANIMATION_KINDS[verb].target_kinds if field == "target" else None
 
 
 class GrammarMask:

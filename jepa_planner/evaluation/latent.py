@@ -24,7 +24,7 @@ from einops import rearrange
 from torch import nn
 
 from jepa_planner.planning.inputs import fit_clip
-from jepa_planner.systems.export import CheckpointError, read_run_metadata
+from jepa_planner.systems.weights import CheckpointError, read_run_metadata
 
 
 class LatentDistance:

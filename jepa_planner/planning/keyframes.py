@@ -22,7 +22,7 @@ import torch
 from dsl import ir
 from jepa_planner.data.actions import ActionArrays, encode_step
 from jepa_planner.decoder.decode import DecodedObject
-from jepa_planner.decoder.timeline import PALETTE, SHIFT_DIRECTIONS
+from jepa_planner.decoder.vocab import PALETTE, SHIFT_DIRECTIONS
 from jepa_planner.models.action import ActionConditionedPredictor, encode_states
 from jepa_planner.models.vit import VideoViT
 
@@ -40,32 +40,42 @@ class SearchStep:
 
 
 def candidate_animations(objects: Mapping[str, ir.ObjectBase], state: dict[str, str]) -> list[ir.AnimationBase]:
-    """Every single animation the scene could play next, given which objects are hidden, visible or removed."""
+    """Every single animation the scene could play next, given which objects are hidden, visible or removed.
+
+    Which candidates apply to an object is read from the IR's table of what each animation needs on screen
+    (``dsl.ir.AnimationBase.screen``) and which kinds it takes (``target_kinds``).
+    """
     out: list[ir.AnimationBase] = []
     for name, obj in objects.items():
-        if state[name] == "hidden":
-            out += [
-                ir.ANIMATION_KINDS[v].model_validate({"target": name})
-                for v in ("Create", "Write", "FadeIn", "GrowFromCenter", "DrawBorderThenFill")
-            ]
-            out += [ir.FadeIn(target=name, shift=d) for d in SHIFT_DIRECTIONS]
-            if obj.kind in ir.ARROW_KINDS:
-                out.append(ir.GrowArrow(target=name))
-        elif state[name] == "visible":
-            out += [ir.Indicate(target=name), ir.Circumscribe(target=name), ir.FadeOut(target=name)]
-            out += [ir.Rotate(target=name, angle=a) for a in _ANGLES]
-            out += [ir.Shift(target=name, vector=v) for v in _SHIFTS]
-            out += [ir.Scale(target=name, factor=f) for f in _FACTORS]
-            out += [ir.SetColor(target=name, color=c) for c in PALETTE if c != obj.color]
+        out += [
+            animation
+            for animation in _animations(name, obj)
+            if animation.screen["target"][0] == state[name]
+            and (animation.target_kinds is None or obj.kind in animation.target_kinds)
+        ]
+    return out
+
+
+def _animations(name: str, obj: ir.ObjectBase) -> list[ir.AnimationBase]:
+    """Every animation of ``name`` the search tries, with each of its parameter choices, whatever is on screen."""
+    out = [
+        ir.ANIMATION_KINDS[v].model_validate({"target": name})
+        for v in ("Create", "Write", "FadeIn", "GrowFromCenter", "DrawBorderThenFill")
+    ]
+    out += [ir.FadeIn(target=name, shift=d) for d in SHIFT_DIRECTIONS]
+    out.append(ir.GrowArrow(target=name))
+    out += [ir.Indicate(target=name), ir.Circumscribe(target=name), ir.FadeOut(target=name)]
+    out += [ir.Rotate(target=name, angle=a) for a in _ANGLES]
+    out += [ir.Shift(target=name, vector=v) for v in _SHIFTS]
+    out += [ir.Scale(target=name, factor=f) for f in _FACTORS]
+    out += [ir.SetColor(target=name, color=c) for c in PALETTE if c != obj.color]
     return out
 
 
 def _after(animation: ir.AnimationBase, state: dict[str, str]) -> dict[str, str]:
     new = dict(state)
-    if animation.introduces:
-        new[animation.target] = "visible"
-    elif isinstance(animation, ir.FadeOut):
-        new[animation.target] = "removed"
+    for field, (_, after) in animation.screen.items():
+        new[getattr(animation, field)] = after
     return new
 
 

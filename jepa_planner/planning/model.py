@@ -33,7 +33,7 @@ from codegen.media import atomic_path
 from jepa_planner.decoder.model import SceneDecoder
 from jepa_planner.models.action import ActionConditionedPredictor
 from jepa_planner.models.vit import VideoViT
-from jepa_planner.systems.export import CheckpointError, load_state, read_run_metadata, reading_weights
+from jepa_planner.systems.weights import CheckpointError, load_state, read_run_metadata, reading_weights
 
 FORMAT = "jepa-planner/1"
 DEFAULT_NAME = "default.safetensors"

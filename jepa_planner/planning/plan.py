@@ -38,7 +38,7 @@ from dsl.parser import parse
 from dsl.printer import to_text
 from jepa_planner.data.clips import MIN_FPS, clip_from_trace, resample_indices, scene_duration
 from jepa_planner.decoder.decode import decode_scene, object_ir, pick_objects
-from jepa_planner.decoder.model import KINDS
+from jepa_planner.decoder.vocab import KINDS
 from jepa_planner.evaluation.fidelity import to_grid
 from jepa_planner.fitting import EFFORT_BUDGETS, fit, loss, render_grid
 from jepa_planner.perception import perceive, read_clip

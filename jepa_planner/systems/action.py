@@ -21,8 +21,8 @@ from einops import rearrange
 
 from jepa_planner.models.action import ActionConditionedPredictor, encode_states
 from jepa_planner.models.vit import VideoViT
-from jepa_planner.systems.export import load_weights
 from jepa_planner.systems.jepa import JEPAPretraining
+from jepa_planner.systems.weights import load_weights
 
 ACTION_KEYS = ("verb", "kind", "color", "to_color", "slots", "step")
 

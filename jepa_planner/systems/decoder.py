@@ -25,13 +25,14 @@ import torch
 import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 
-from jepa_planner.decoder.model import NO_OBJECT, SceneDecoder
+from jepa_planner.decoder.model import SceneDecoder
 from jepa_planner.decoder.sequence import FIELDS
-from jepa_planner.decoder.targets import IGNORE, SceneTargets, batch_targets, object_tokens
+from jepa_planner.decoder.targets import SceneTargets, batch_targets, object_tokens
+from jepa_planner.decoder.vocab import IGNORE, NO_OBJECT
 from jepa_planner.models.vit import VideoViT
-from jepa_planner.systems.export import load_weights
 from jepa_planner.systems.jepa import JEPAPretraining
 from jepa_planner.systems.schedule import warmup_cosine
+from jepa_planner.systems.weights import load_weights
 
 
 def match(

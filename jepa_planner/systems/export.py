@@ -1,106 +1,29 @@
-"""Export trained weights as safetensors with a model card, and load them back safely.
+"""Export a run's weights as safetensors with a model card, and rebuild a system from a Lightning checkpoint.
 
 At the end of ``fit`` (on rank zero) ``ExportWeights`` writes, into the run's log directory:
 
 - ``weights.safetensors``: the LightningModule's state dict (tensors only; nothing that can run code);
 - ``MODEL_CARD.md``: the system, its hyperparameters, the data module's settings and the last logged metrics.
 
-Both are written atomically. ``load_weights`` checks that a file's tensors match a module before loading it.
+Both are written atomically. Reading weights files back is ``jepa_planner.systems.weights``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import lightning as L
 import torch
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
 
-from codegen.media import atomic_path, write_text
-from jepa_planner.errors import PlannerError
+from codegen.media import write_text
+from jepa_planner.systems.action import ActionConditionedTraining
+from jepa_planner.systems.decoder import DecoderTraining
+from jepa_planner.systems.jepa import JEPAPretraining
+from jepa_planner.systems.weights import CheckpointError, load_state, run_metadata, save_weights
 
 WEIGHTS_NAME = "weights.safetensors"
 CARD_NAME = "MODEL_CARD.md"
-
-
-class CheckpointError(PlannerError):
-    """A weights file is missing, damaged, or belongs to another model."""
-
-    code = "checkpoint error"
-
-
-def save_weights(module: torch.nn.Module, path: Path, metadata: dict[str, str] | None = None) -> Path:
-    """Save a module's state dict as safetensors (contiguous, shared tensors cloned)."""
-    state = {name: tensor.detach().contiguous().clone() for name, tensor in module.state_dict().items()}
-    with atomic_path(path) as temp:
-        save_file(state, str(temp), metadata=metadata or {})
-    return path
-
-
-@contextmanager
-def reading_weights(path: str | Path) -> Iterator[None]:
-    """Turn a missing or unreadable safetensors file, met while reading ``path``, into a ``CheckpointError``."""
-    try:
-        yield
-    except FileNotFoundError:
-        raise CheckpointError("no such weights file", filename=str(path)) from None
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(
-            f"the weights file is damaged: {exc}", filename=str(path), hint="export it again from the run's checkpoint"
-        ) from None
-
-
-def read_run_metadata(path: str | Path) -> tuple[str | None, dict[str, Any]]:
-    """What ``run_metadata`` wrote into a weights file: the system's class name (None if absent) and its
-    hyperparameters, without the keys LightningCLI adds (``_class_path`` ...)."""
-    with reading_weights(path), safe_open(str(path), framework="pt") as handle:
-        metadata = handle.metadata() or {}
-    try:
-        hparams = json.loads(metadata.get("hparams", "{}"))
-    except ValueError as exc:
-        raise CheckpointError(f"the stored hyperparameters are not JSON ({exc})", filename=str(path)) from None
-    return metadata.get("system"), {key: value for key, value in hparams.items() if not key.startswith("_")}
-
-
-def load_weights(module: torch.nn.Module, path: str | Path) -> torch.nn.Module:
-    """Load safetensors weights into ``module``; a missing, damaged or mismatched file is a ``CheckpointError``."""
-    path = Path(path)
-    with reading_weights(path):
-        state = load_file(str(path))
-    load_state(
-        module,
-        state,
-        filename=str(path),
-        problem="the weights do not fit this model",
-        hint="check that the config (preset, resolution, tubelet) matches the one trained",
-    )
-    return module
-
-
-def load_state(
-    module: torch.nn.Module, state: dict[str, torch.Tensor], *, filename: str, problem: str, hint: str | None = None
-) -> None:
-    """Load ``state`` into ``module`` (casting dtypes), or raise a ``CheckpointError`` saying ``problem`` and
-    which tensor is missing, unexpected or of the wrong shape."""
-    expected = module.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = sorted(k for k in set(expected) & set(state) if expected[k].shape != state[k].shape)
-    if missing or unexpected or wrong:
-        detail = (
-            f"missing {missing[:3]}"
-            if missing
-            else f"unexpected {unexpected[:3]}"
-            if unexpected
-            else f"shape of {wrong[0]} is {tuple(state[wrong[0]].shape)}, expected {tuple(expected[wrong[0]].shape)}"
-        )
-        raise CheckpointError(f"{problem} ({detail})", filename=filename, hint=hint)
-    module.load_state_dict(state)
 
 
 def model_card(system: L.LightningModule, trainer: L.Trainer) -> str:
@@ -113,7 +36,7 @@ def model_card(system: L.LightningModule, trainer: L.Trainer) -> str:
         "",
         f"- steps: {trainer.global_step}",
         f"- parameters: {sum(p.numel() for p in system.parameters()):,}",
-        f"- weights: `{WEIGHTS_NAME}` (safetensors; load with `jepa_planner.systems.export.load_weights`)",
+        f"- weights: `{WEIGHTS_NAME}` (safetensors; load with `jepa_planner.systems.weights.load_weights`)",
         "",
         "## Hyperparameters",
         "```json",
@@ -134,18 +57,10 @@ def model_card(system: L.LightningModule, trainer: L.Trainer) -> str:
     return "\n".join(lines)
 
 
-def run_metadata(system: L.LightningModule) -> dict[str, str]:
-    """What a run's weights file says about itself: the system's class and its hyperparameters (JSON)."""
-    return {"system": type(system).__name__, "hparams": json.dumps(dict(system.hparams), default=str)}
-
-
-def _systems() -> dict[str, type[L.LightningModule]]:
-    """The systems ``system_from_checkpoint`` rebuilds, by class name: no other class is ever imported."""
-    from jepa_planner.systems.action import ActionConditionedTraining
-    from jepa_planner.systems.decoder import DecoderTraining
-    from jepa_planner.systems.jepa import JEPAPretraining
-
-    return {cls.__name__: cls for cls in (JEPAPretraining, ActionConditionedTraining, DecoderTraining)}
+#: The systems ``system_from_checkpoint`` rebuilds, by class name: no other class is ever imported.
+SYSTEMS: dict[str, type[L.LightningModule]] = {
+    cls.__name__: cls for cls in (JEPAPretraining, ActionConditionedTraining, DecoderTraining)
+}
 
 
 def system_from_checkpoint(path: str | Path) -> tuple[L.LightningModule, int]:
@@ -175,7 +90,7 @@ def system_from_checkpoint(path: str | Path) -> tuple[L.LightningModule, int]:
     if not isinstance(hparams, dict) or "state_dict" not in checkpoint:
         raise CheckpointError("not a Lightning checkpoint with hyperparameters", filename=name)
     system_name = str(hparams.get("_class_path", "")).rsplit(".", 1)[-1]
-    systems = _systems()
+    systems = SYSTEMS
     if system_name not in systems:
         raise CheckpointError(
             f"the checkpoint's system {system_name or 'is not named'!s} is not one of {sorted(systems)}",

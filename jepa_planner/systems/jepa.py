@@ -40,8 +40,8 @@ from einops import rearrange, reduce
 
 from jepa_planner.masks import MaskMixture, apply_masks
 from jepa_planner.models.vit import Predictor, VideoViT
-from jepa_planner.systems.export import CheckpointError, load_weights, read_run_metadata
 from jepa_planner.systems.schedule import warmup_cosine
+from jepa_planner.systems.weights import CheckpointError, load_weights, read_run_metadata
 
 
 def effective_rank(features: torch.Tensor) -> torch.Tensor:

@@ -11,8 +11,8 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from jepa_planner.systems.export import run_metadata, save_weights
 from jepa_planner.systems.jepa import JEPAPretraining
+from jepa_planner.systems.weights import run_metadata, save_weights
 
 
 class RandomClips(Dataset[dict[str, torch.Tensor]]):

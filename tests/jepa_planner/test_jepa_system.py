@@ -14,7 +14,6 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from safetensors.torch import load_file
 
 from jepa_planner.cli import main
-from jepa_planner.systems.export import CheckpointError, load_weights, save_weights
 from jepa_planner.systems.jepa import (
     JEPAPretraining,
     add_shape_arguments,
@@ -27,6 +26,7 @@ from jepa_planner.systems.jepa import (
     shape_config,
     sigreg,
 )
+from jepa_planner.systems.weights import CheckpointError, load_weights, save_weights
 from tests.jepa_planner.helpers import RandomClipData, save_jepa_run
 
 SMALL = {"frames": 8, "height": 18, "width": 32, "tubelet": (2, 6, 8), "pred_dim": 32, "pred_depth": 1}

@@ -26,8 +26,8 @@ from jepa_planner.probe import (
     probe_labels,
     train_and_evaluate_probe,
 )
-from jepa_planner.systems.export import save_weights
 from jepa_planner.systems.jepa import JEPAPretraining
+from jepa_planner.systems.weights import save_weights
 from tests.jepa_planner.helpers import save_jepa_run
 
 

@@ -12,8 +12,9 @@ from dsl.checks import check
 from dsl.parser import parse
 from dsl.printer import to_text
 from jepa_planner.decoder.decode import decode_scene
-from jepa_planner.decoder.model import KINDS, NO_OBJECT, SceneDecoder
+from jepa_planner.decoder.model import SceneDecoder
 from jepa_planner.decoder.targets import batch_targets
+from jepa_planner.decoder.vocab import KINDS, NO_OBJECT
 from jepa_planner.systems.decoder import DecoderTraining, match
 from tests.jepa_planner.helpers import fit_batch
 
@@ -108,7 +109,7 @@ def test_without_masks_a_failed_decode_is_repaired_not_raised() -> None:
 
 def test_decoder_weights_round_trip(tmp_path: Path) -> None:
     system = DecoderTraining(decoder_width=32, decoder_depth=1)
-    from jepa_planner.systems.export import load_weights, save_weights
+    from jepa_planner.systems.weights import load_weights, save_weights
 
     save_weights(system, tmp_path / "w.safetensors")
     other = DecoderTraining(decoder_width=32, decoder_depth=1)

@@ -11,13 +11,14 @@ import torch
 
 from dsl.checks import check
 from jepa_planner.decoder.decode import decode_scene, pick_objects
-from jepa_planner.decoder.model import COLORS, FILLS, KINDS, NO_OBJECT, SceneDecoder
+from jepa_planner.decoder.model import SceneDecoder
 from jepa_planner.decoder.sequence import APPEAR_BINS, FIELDS, POSITION_BINS, ObjectSequence
-from jepa_planner.decoder.targets import IGNORE, SceneTargets, batch_targets
+from jepa_planner.decoder.targets import SceneTargets, batch_targets
+from jepa_planner.decoder.vocab import COLORS, FILLS, IGNORE, KINDS, NO_OBJECT
 from jepa_planner.planning.model import export_planner, load_planner, save_planner
 from jepa_planner.planning.plan import Spec, plan
 from jepa_planner.systems.decoder import DecoderTraining
-from jepa_planner.systems.export import run_metadata, save_weights
+from jepa_planner.systems.weights import run_metadata, save_weights
 from tests.jepa_planner.helpers import fit_batch
 
 

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from jepa_planner.evaluation.latent import LatentDistance, jepa_target_encoder
-from jepa_planner.systems.export import CheckpointError, save_weights
 from jepa_planner.systems.jepa import JEPAPretraining
+from jepa_planner.systems.weights import CheckpointError, save_weights
 from tests.jepa_planner.helpers import save_jepa_run
 
 SHAPE: dict[str, Any] = {"frames": 8, "height": 24, "width": 32, "tubelet": (4, 6, 8), "preset": "tiny", "pred_dim": 32}

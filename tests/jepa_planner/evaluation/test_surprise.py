@@ -22,8 +22,8 @@ from jepa_planner.evaluation.surprise import (
     surprise_per_slot,
     teleport,
 )
-from jepa_planner.systems.export import save_weights
 from jepa_planner.systems.jepa import JEPAPretraining
+from jepa_planner.systems.weights import save_weights
 from tests.jepa_planner.data.datasets import make_dataset
 
 T, H, W = 16, 36, 64

@@ -19,7 +19,7 @@ from jepa_planner.data.sampler import SceneSampler
 from jepa_planner.planning.inputs import InputError
 from jepa_planner.planning.model import Planner, PlannerConfig, load_planner, save_planner
 from jepa_planner.planning.plan import plan_with_decoder, render_scene
-from jepa_planner.systems.export import CheckpointError
+from jepa_planner.systems.weights import CheckpointError
 
 PREDICTOR = {"pred_dim": 32, "depth": 1, "heads": 2}
 
@@ -193,7 +193,7 @@ def test_cli_errors_exit_one_without_traceback(
 
 def _run_weights(system: torch.nn.Module, path: Path) -> Path:
     """A run's weights.safetensors, with the metadata ``ExportWeights`` writes."""
-    from jepa_planner.systems.export import run_metadata, save_weights
+    from jepa_planner.systems.weights import run_metadata, save_weights
 
     return save_weights(system, path, run_metadata(system))  # type: ignore[arg-type]
 
