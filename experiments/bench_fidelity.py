@@ -97,7 +97,10 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]
             table[group][method] = {
                 "clips": float(len(mine)),
                 "valid": float(np.mean([m["valid"] for m in mine])),
-                **{k: float(statistics.median([m[k] for m in mine if k in m and m[k] == m[k]] or [np.nan])) for k in keys},
+                **{
+                    k: float(statistics.median([m[k] for m in mine if k in m and m[k] == m[k]] or [np.nan]))
+                    for k in keys
+                },
             }
     return table
 
@@ -139,7 +142,8 @@ def main() -> None:
     table = _summary(rows)
     command = "python experiments/bench_fidelity.py " + " ".join(
         f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
-        for k, v in vars(args).items() if v is not None
+        for k, v in vars(args).items()
+        if v is not None
     )
     paths = write_results(args.out, {"command": command, "summary": table, "clips": rows}, _markdown(table, command))
     print("wrote", *paths)

@@ -188,8 +188,11 @@ def propose(
             shape = shape if shape in allowed else allowed[0]
             if shape.kind == "Text" and "Text" not in kinds:
                 shape = Shape("MathTex", shape.centre, shape.size, shape.score)
-        if shape.kind == "Text" and not (seen.reading and seen.reading.is_text) and not text_queue and (
-            not kinds or "MathTex" in kinds
+        if (
+            shape.kind == "Text"
+            and not (seen.reading and seen.reading.is_text)
+            and not text_queue
+            and (not kinds or "MathTex" in kinds)
         ):
             shape = Shape("MathTex", shape.centre, shape.size, shape.score)
         tex = None

@@ -115,9 +115,7 @@ def _edits(perception: Perception, index: int, choices: Choices) -> Iterator[Cho
     yield choices.without(index)
 
 
-def search(
-    scorer: Scorer, *, budget: float, progress: Callable[[int, int], None] | None = None
-) -> Fit:
+def search(scorer: Scorer, *, budget: float, progress: Callable[[int, int], None] | None = None) -> Fit:
     """Greedy coordinate search over ``_edits`` from the proposal, for at most ``budget`` seconds.
 
     ``budget = 0`` returns the proposal unrendered (its loss is NaN). ``progress(done, total)`` is called after
@@ -131,7 +129,9 @@ def search(
     if first is None:
         raise DSLError("the proposal from perception does not pass the checks", hint="this is a bug; please report it")
     best_scene, best_loss = first
-    order = sorted(range(len(scorer.perception.objects)), key=lambda i: -scorer.perception.objects[i].region.filled_area)
+    order = sorted(
+        range(len(scorer.perception.objects)), key=lambda i: -scorer.perception.objects[i].region.filled_area
+    )
     for done, index in enumerate(order, start=1):
         for candidate in _edits(scorer.perception, index, choices):
             if time.monotonic() - start > budget:

@@ -123,8 +123,10 @@ def drop_shadows(tracks: list[Track], share: float = 0.5) -> list[Track]:
             kept.append(track)
     # A region two kept tracks hold is where their objects overlap: neither may measure itself on it.
     for track in kept:
-        track.merged = [m or sum(id(r) == id(x) for t in kept for x in t.regions) > 1
-                        for r, m in zip(track.regions, track.merged, strict=True)]
+        track.merged = [
+            m or sum(id(r) == id(x) for t in kept for x in t.regions) > 1
+            for r, m in zip(track.regions, track.merged, strict=True)
+        ]
     return kept
 
 

@@ -4,8 +4,10 @@ From a clip, perception reads the pixels at the clip's own resolution (``jepa_pl
 tracks, events, text) and fitting turns them into a scene whose render reproduces the clip
 (``jepa_planner.fitting``: a proposal, then render-and-compare edits within ``Spec.effort``'s time budget). The
 learned decoder's plan (the encoder reads the clip and the decoder writes the scene, ``jepa_planner.decoder``)
-is rendered and compared beside it, and whichever is closer to the clip wins. From keyframes, the decoder finds the objects in a clip made of the keyframes, and the action-conditioned world model
-chooses the step that leads to each keyframe (``planning.keyframes``).
+is rendered and compared beside it, and whichever is closer to the clip wins.
+
+From keyframes, the decoder finds the objects in a clip made of the keyframes, and the action-conditioned world
+model chooses the step that leads to each keyframe (``planning.keyframes``).
 
 The learned decoder's candidates (``Spec.refine = k``: the greedy one, then samples) are ranked by their JEPA
 energy: the mean L1 distance of layer-normed world-model tokens between the input and the candidate's render.
