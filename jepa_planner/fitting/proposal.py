@@ -93,12 +93,12 @@ def _object(name: str, shape: Shape, seen: SeenObject, perception: Perception, t
     if shape.kind == "Text":
         text = tex or "text"
         font = font_size_for(text, False, float(shape.size["width"]), float(shape.size["height"]))  # type: ignore[arg-type]
-        return ir.TextObj(name=name, text=text, font_size=font, **style)  # type: ignore[arg-type]
+        return ir.TextObj(name=name, text=text, font_size=font, **style)
     if shape.kind == "MathTex":
         formula = tex or placeholder_formula(float(shape.size["width"]), float(shape.size["height"]))  # type: ignore[arg-type]
         font = font_size_for(formula, True, float(shape.size["width"]), float(shape.size["height"]))  # type: ignore[arg-type]
-        return ir.MathTex(name=name, tex=formula, font_size=font, **style)  # type: ignore[arg-type]
-    return ir.OBJECT_KINDS[shape.kind](name=name, **size, **style)  # type: ignore[arg-type]
+        return ir.MathTex(name=name, tex=formula, font_size=font, **style)
+    return ir.OBJECT_KINDS[shape.kind](name=name, **size, **style)
 
 
 def _events(seen: SeenObject, name: str, verb: str, perception: Perception) -> list[_Event]:
@@ -108,13 +108,13 @@ def _events(seen: SeenObject, name: str, verb: str, perception: Perception) -> l
     if summary.appear == 0 and summary.formed == 0:
         events.append(_Event(0.0, 0.0, None, name, True))
     else:
-        animation = ir.ANIMATION_KINDS[verb](target=name)
+        animation = ir.ANIMATION_KINDS[verb](target=name)  # type: ignore[call-arg]
         events.append(_Event(seconds(summary.appear), seconds(summary.formed), animation, name, True))
     canvas = perception.canvas
     for motion in summary.motions:
         if motion.kind == "move":
             point = tuple(_r(v) for v in canvas.point(*motion.centre))
-            moved: ir.AnimationBase = ir.MoveTo(target=name, point=point)  # type: ignore[arg-type]
+            moved: ir.AnimationBase = ir.MoveTo(target=name, point=point)
         else:
             moved = ir.Scale(target=name, factor=_r(min(max(motion.factor, 0.05), 20.0)))
         events.append(_Event(seconds(motion.start), seconds(motion.end), moved, name, False))
@@ -148,7 +148,7 @@ def _timeline(events: Sequence[_Event], duration: float, frame: float) -> tuple[
             cursor = start
         end = max(max(e.end for e in chosen), cursor + max(frame, MIN_RUN))
         animations = tuple(e.animation for e in chosen if e.animation is not None)
-        steps.append(ir.Play(animations=animations, run_time=_r(min(max(end - cursor, MIN_RUN), 60.0))))  # type: ignore[arg-type]
+        steps.append(ir.Play(animations=animations, run_time=_r(min(max(end - cursor, MIN_RUN), 60.0))))
         cursor = cursor + float(steps[-1].run_time or 1.0)  # type: ignore[union-attr]
         on_screen |= {e.target for e in chosen if e.intro}
         on_screen -= {e.target for e in chosen if isinstance(e.animation, ir.FadeOut)}
@@ -210,4 +210,4 @@ def propose(
         events.extend(_events(seen, label, choices.intro.get(index, default), perception))
     frame = perception.clip.duration / len(perception.clip.frames)
     timeline = _timeline(events, perception.clip.duration, frame) or (ir.Wait(duration=_r(max(frame, MIN_RUN))),)
-    return ir.Scene(name=name, objects=tuple(objects), relations=tuple(relations), timeline=timeline)  # type: ignore[arg-type]
+    return ir.Scene(name=name, objects=tuple(objects), relations=tuple(relations), timeline=timeline)

@@ -12,6 +12,7 @@ its centre and y up.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import cv2
@@ -59,7 +60,7 @@ class Shape:
 
     kind: str
     centre: tuple[float, float]
-    size: dict[str, float | tuple[float, float]]
+    size: Mapping[str, float | tuple[float, float]]
     score: float
 
 
