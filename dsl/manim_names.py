@@ -2,7 +2,8 @@
 
 A scene named like one of them would replace it in the compiled module (``class Circle(Scene)`` hides
 Manim's ``Circle``), so the checks reject those names. ``tests/dsl/test_vocabulary.py`` compares this list with
-the installed Manim, so an upgrade that changes it is noticed.
+the installed Manim, so an upgrade that changes it is noticed. ``ManimMagic`` is bound only where IPython is
+installed (Manim's Jupyter magic), so it is listed whether or not it is there.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 MANIM_NAMES: frozenset[str] = frozenset(
     {
         "AS2700",
+        "ManimMagic",
         "Add",
         "AddTextLetterByLetter",
         "AddTextWordByWord",
