@@ -50,7 +50,7 @@ def _planner(method: str) -> Callable[[np.ndarray, float], SceneGraph]:
     def run(frames: np.ndarray, fps: float) -> SceneGraph:
         if method == "decoder":
             return plan_with_decoder(Spec(clip=frames, fps=fps))
-        return plan(Spec(clip=frames, fps=fps, effort=method))  # type: ignore[arg-type]
+        return plan(Spec(clip=frames, fps=fps, effort=method))
 
     return run
 

@@ -22,6 +22,8 @@ from jepa_planner.perception.shapes import DEFAULT_STROKE, STROKE_UNITS, Shape
 #: Intro verbs fitting may try for a shape, and for text.
 SHAPE_INTROS = ("Create", "FadeIn", "GrowFromCenter", "DrawBorderThenFill")
 TEXT_INTROS = ("Write", "FadeIn", "Create")
+#: Animations starting within this share of the first one's length play in the same step.
+START_SPREAD = 0.4
 #: Shortest run time written, in seconds.
 MIN_RUN = 0.05
 
@@ -133,26 +135,29 @@ def _timeline(events: Sequence[_Event], duration: float, frame: float) -> tuple[
     pending = sorted((e for e in events if e.animation is not None), key=lambda e: (e.start, not e.intro))
     cursor = 0.0
     while pending:
-        first = pending[0]
-        start = max(first.start, cursor)
-        group = [e for e in pending if e.start <= start + frame and (e.intro or e.target in on_screen)]
-        group = [e for e in group if not (e.intro and e.target in on_screen)] or [first]
-        targets: set[str] = set()
-        chosen = []
-        for event in group:
-            if event.target not in targets:
-                targets.add(event.target)
+        start = max(pending[0].start, cursor)
+        # Everything due within this frame, or early in the first animation's span, plays together.
+        window = max(frame, START_SPREAD * (pending[0].end - pending[0].start))
+        chosen: list[_Event] = []
+        for event in pending:  # sorted by start
+            if event.start > start + window:
+                break
+            shown = event.target in on_screen
+            if event.target not in {e.target for e in chosen} and event.intro != shown:
                 chosen.append(event)
+        if not chosen:  # an animation of an object that is not on screen (perception saw it before its intro)
+            pending = pending[1:]
+            continue
         if start - cursor >= max(frame, MIN_RUN):
             steps.append(ir.Wait(duration=_r(min(start - cursor, 60.0))))
             cursor = start
-        end = max(max(e.end for e in chosen), cursor + max(frame, MIN_RUN))
+        run_time = _r(min(max(max(e.end for e in chosen) - cursor, frame, MIN_RUN), 60.0))
         animations = tuple(e.animation for e in chosen if e.animation is not None)
-        steps.append(ir.Play(animations=animations, run_time=_r(min(max(end - cursor, MIN_RUN), 60.0))))
-        cursor = cursor + float(steps[-1].run_time or 1.0)  # type: ignore[union-attr]
+        steps.append(ir.Play(animations=animations, run_time=run_time))
+        cursor += run_time
         on_screen |= {e.target for e in chosen if e.intro}
         on_screen -= {e.target for e in chosen if isinstance(e.animation, ir.FadeOut)}
-        pending = [e for e in pending if e not in chosen and (e.intro or e.target in on_screen)]
+        pending = [e for e in pending if all(e is not c for c in chosen)]
     if duration - cursor >= max(frame, MIN_RUN):
         steps.append(ir.Wait(duration=_r(min(duration - cursor, 60.0))))
     return tuple(steps)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from manim import Scene, tempconfig
 
+from dsl.errors import DSLInputError
 from experiments.wild import render
 
 SCENES = render.discover()
@@ -38,7 +39,7 @@ def test_readme_describes_every_scene() -> None:
 def test_a_file_with_two_scenes_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "99_two.py"
     path.write_text("from manim import Scene\n\nclass A(Scene):\n    pass\n\nclass B(Scene):\n    pass\n")
-    with tempconfig({}), pytest.raises(render.DSLInputError, match="exactly one Scene subclass"):
+    with tempconfig({}), pytest.raises(DSLInputError, match="exactly one Scene subclass"):
         render.load_scene_class(path)
 
 

@@ -7,10 +7,12 @@ import pytest
 
 from codegen.render import render_frames
 from dsl.parser import parse
-from jepa_planner.perception import perceive, read_clip
+from jepa_planner.perception import Perception, perceive, read_clip
 from jepa_planner.perception.clip import MAX_SECONDS
 from jepa_planner.perception.shapes import Canvas
 from jepa_planner.planning.inputs import InputError
+
+Seen = tuple[Perception, np.ndarray]
 
 SCENE = """scene Seen
 
@@ -32,12 +34,12 @@ play(FadeOut(c), run_time=0.5)
 
 
 @pytest.fixture(scope="module")
-def seen() -> tuple:
+def seen() -> Seen:
     frames = render_frames(parse(SCENE), 320, 180, 10)
     return perceive(read_clip(frames, fps=10)), frames
 
 
-def test_finds_each_object_with_its_kind_place_and_colour(seen: tuple) -> None:
+def test_finds_each_object_with_its_kind_place_and_colour(seen: Seen) -> None:
     perception, _ = seen
     kinds = [o.shapes[0].kind for o in perception.objects]
     assert kinds[:2] == ["Circle", "Square"]
@@ -49,7 +51,7 @@ def test_finds_each_object_with_its_kind_place_and_colour(seen: tuple) -> None:
     assert circle.region.colour[2] > circle.region.colour[0]  # blue, not orange
 
 
-def test_events_follow_the_timeline(seen: tuple) -> None:
+def test_events_follow_the_timeline(seen: Seen) -> None:
     perception, _ = seen
     circle, square = perception.objects[:2]
     frames = len(perception.clip.frames)
@@ -59,7 +61,7 @@ def test_events_follow_the_timeline(seen: tuple) -> None:
     assert moves and Canvas(320, 180).point(*moves[0].centre)[1] == pytest.approx(-1.0, abs=0.2)
 
 
-def test_ocr_reads_the_text_when_tesseract_is_installed(seen: tuple) -> None:
+def test_ocr_reads_the_text_when_tesseract_is_installed(seen: Seen) -> None:
     from jepa_planner.perception.text import ocr_available
 
     if not ocr_available():
