@@ -24,6 +24,8 @@ SHAPE_INTROS = ("Create", "FadeIn", "GrowFromCenter", "DrawBorderThenFill")
 TEXT_INTROS = ("Write", "FadeIn", "Create")
 #: Animations starting within this share of the first one's length play in the same step.
 START_SPREAD = 0.4
+#: The most animations one ``play`` may hold (the IR's limit).
+MAX_PER_STEP = 32
 #: Shortest run time written, in seconds.
 MIN_RUN = 0.05
 
@@ -80,7 +82,7 @@ def _style(seen: SeenObject, perception: Perception, shape: Shape) -> dict[str, 
     style: dict[str, object] = {"color": colour}
     if shape.kind in ("Text", "MathTex"):
         return style
-    fill = region.fill
+    fill = 0.0 if "start" in shape.size else region.fill  # a segment has no inside to fill
     if fill >= 0.1:
         style["fill_opacity"] = _r(min(1.0, round(fill * 20) / 20))
     stroke_units = perception.canvas.units(region.stroke) / STROKE_UNITS
@@ -145,6 +147,8 @@ def _timeline(events: Sequence[_Event], duration: float, frame: float) -> tuple[
             shown = event.target in on_screen
             if event.target not in {e.target for e in chosen} and event.intro != shown:
                 chosen.append(event)
+            if len(chosen) == MAX_PER_STEP:  # the IR's limit; the rest play in the next step
+                break
         if not chosen:  # an animation of an object that is not on screen (perception saw it before its intro)
             pending = pending[1:]
             continue
@@ -206,7 +210,10 @@ def propose(
         elif shape.kind == "MathTex":
             tex = formula_queue.pop(0) if formula_queue else choices.formulas.get(index)
         label = _name(shape.kind, counts, seen, perception)
-        objects.append(_object(label, shape, seen, perception, tex))
+        try:
+            objects.append(_object(label, shape, seen, perception, tex))
+        except ValueError:  # a size the IR refuses (a degenerate segment): the object is left out
+            continue
         if "start" not in shape.size:
             relations.append(ir.MoveToRel(subject=label, point=(_r(shape.centre[0]), _r(shape.centre[1]))))
         default = seen.summary.intro if shape.kind not in ("Text", "MathTex") else "Write"

@@ -17,7 +17,7 @@ from jepa_planner.perception.events import ObjectTrack, summarise
 from jepa_planner.perception.regions import Region, find_regions
 from jepa_planner.perception.shapes import Canvas, Shape, classify
 from jepa_planner.perception.text import Reading, read_line
-from jepa_planner.perception.tracks import Track, drop_shadows, link
+from jepa_planner.perception.tracks import Track, drop_shadows, join_converged, link
 
 __all__ = ["Perception", "PerceivedClip", "SeenObject", "perceive", "read_clip"]
 
@@ -84,7 +84,8 @@ def perceive(clip: PerceivedClip) -> Perception:
     """Find, follow and describe every object drawn in ``clip``."""
     canvas = Canvas(clip.frames.shape[2], clip.frames.shape[1])
     regions = [find_regions(frame, clip.background) for frame in clip.frames]
-    tracks = [t for t in drop_shadows(link(regions)) if len(t.frames) >= min(MIN_FRAMES, len(clip.frames))]
+    shortest = min(MIN_FRAMES, len(clip.frames))
+    tracks = [t for t in drop_shadows(join_converged(link(regions))) if len(t.frames) >= shortest]
     objects = [_seen(clip, track, canvas) for track in tracks]
     objects.sort(key=lambda o: (o.summary.appear, -o.region.filled_area))
     return Perception(clip, tuple(objects))

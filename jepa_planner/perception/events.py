@@ -109,7 +109,9 @@ def _motions(own: list[tuple[int, Region]], first: int, last: int, height: int) 
         start, end = int(idx[0]), int(idx[-1]) + 1
         shift = float(np.linalg.norm(centres[end] - centres[start]))
         factor = float(sizes[end] / max(sizes[start], 1))
-        if kind == "move" and shift >= MOVE_PIXELS * height / 100:
+        # A path still being drawn shifts its centre as it grows: a move keeps its size, and goes some way.
+        far = shift >= max(MOVE_PIXELS * height / 100, 0.08 * sizes[start])
+        if kind == "move" and far and abs(factor - 1) < SCALE_CHANGE:
             motions.append(Motion("move", frames[start], frames[end] + 1, tuple(centres[end])))
         if kind == "scale" and abs(factor - 1) >= SCALE_CHANGE:
             motions.append(Motion("scale", frames[start], frames[end] + 1, tuple(centres[end]), factor))

@@ -4,7 +4,8 @@ Manim draws flat colours on a flat background, so a frame is read without learni
 
 1. foreground is every pixel more than ``FOREGROUND_LEVELS`` from the clip's background colour;
 2. pixels closer than ``glyph_gap`` are joined (a closing), so the glyphs of a word and the dashes of a dashed
-   line make one region, then connected components (OpenCV) are the regions;
+   line make one region, then connected components (OpenCV) are the regions, split where their pieces are of
+   clearly different colours (``split_colours``: a title and the line under it);
 3. each region keeps its pixel mask, the mask with its holes filled (an outline and a filled shape have the same
    filled mask, and differ in how much of it is painted), its stroke width (twice the mean distance-transform
    value along the stroke's centre line), its colour (the median of its most saturated pixels, where
@@ -24,6 +25,8 @@ from scipy import ndimage  # type: ignore[import-untyped, unused-ignore]
 
 from jepa_planner.evaluation.fidelity import FOREGROUND_LEVELS, foreground_mask
 
+#: Joined pieces whose hues (``_hue``) differ by more than this in some channel stay apart.
+SAME_HUE = 0.25
 #: Regions smaller than this many pixels are noise (compression speckle, the tail of a fading stroke).
 MIN_AREA = 4
 
@@ -193,8 +196,44 @@ def find_regions(frame: np.ndarray, background: np.ndarray, *, gap: int | None =
     regions = []
     for label in range(1, count):
         x, y, w, h, _ = stats[label]
-        box = (int(x), int(y), int(x + w), int(y + h))
         own = (labels[y : y + h, x : x + w] == label) & mask[y : y + h, x : x + w]
-        if own.sum() >= MIN_AREA:
-            regions.append(describe(frame, own, box, background))
+        for part in split_colours(frame[y : y + h, x : x + w], own, background):
+            if part.sum() >= MIN_AREA:
+                ys, xs = np.nonzero(part)
+                x0, y0 = x + int(xs.min()), y + int(ys.min())
+                sub = part[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+                regions.append(describe(frame, sub, (x0, y0, x0 + sub.shape[1], y0 + sub.shape[0]), background))
     return join_lines(frame, regions, background)
+
+
+def _hue(colour: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """The direction from the background to ``colour``, scaled so its largest channel is 1: brightness aside.
+
+    A thin or half-drawn stroke is its paint mixed with the background, dimmer but of the same hue.
+    """
+    offset = colour - background
+    result: np.ndarray = offset / max(float(np.abs(offset).max()), 1.0)
+    return result
+
+
+def split_colours(crop: np.ndarray, mask: np.ndarray, background: np.ndarray) -> list[np.ndarray]:
+    """``mask`` split into groups of its connected pieces that share a hue (``_hue`` within ``SAME_HUE``).
+
+    Joining nearby pieces makes one region of a word, but also of a white title and the yellow line under it;
+    pieces of clearly different colours are different objects. (Pieces that touch stay one region: splitting
+    touching paints needs colour layers, which compressed video's chroma blur makes unreliable.)
+    """
+    pieces, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    if count < 2:
+        return [mask]
+    pixels, background = crop.astype(np.float64), background.astype(np.float64)
+    colours = [_hue(_strong_colour(pixels[pieces == i], background), background) for i in range(1, count + 1)]
+    groups: list[tuple[np.ndarray, np.ndarray]] = []  # (hue, mask)
+    for index, colour in enumerate(colours, start=1):
+        for group_colour, group_mask in groups:
+            if np.abs(group_colour - colour).max() <= SAME_HUE:
+                group_mask |= pieces == index
+                break
+        else:
+            groups.append((colour, pieces == index))
+    return [group_mask for _, group_mask in groups]

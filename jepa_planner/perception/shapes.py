@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from codegen.runtime import FRAME_HEIGHT, FRAME_WIDTH
+from dsl.ir import MIN_SEGMENT
 from jepa_planner.perception.regions import Region
 
 #: Manim's default stroke width, and the Cairo factor that turns it into units (width 4 = 0.04 units).
@@ -98,6 +99,8 @@ def _segment(region: Region, canvas: Canvas) -> Shape | None:
         if kind == "Arrow" and head > tail:
             start_px, end_px = end_px, start_px
     start, end = np.array(canvas.point(*start_px)), np.array(canvas.point(*end_px))
+    if float(np.abs(end - start).sum()) < MIN_SEGMENT:
+        return None
     if kind != "Line":
         direction = (end - start) / max(float(np.linalg.norm(end - start)), 1e-6)
         # Manim stops an arrow ``buff`` short of both of its points.

@@ -8,6 +8,7 @@ else (a formula, a symbol) is left to the formula candidates.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ def read_line(crop: np.ndarray, background: np.ndarray) -> Reading:
     if not ocr_available():
         return Reading("", 0.0)
     import pytesseract  # type: ignore[import-untyped, unused-ignore]
+
+    # Tesseract's OpenMP threads only slow one short line down, the more so on shared cores.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
     data = pytesseract.image_to_data(prepare(crop, background), config="--psm 7", output_type=pytesseract.Output.DICT)
     words = [(w, float(c)) for w, c in zip(data["text"], data["conf"], strict=True) if w.strip() and float(c) >= 0]

@@ -70,11 +70,12 @@ def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float
 
 
 def _cost(track: Region, region: Region) -> float:
-    iou = box_iou(track.box, region.box)
+    # A growing object (a path being drawn) keeps its track: its last box lies inside the new one.
+    overlap = max(box_iou(track.box, region.box), 0.8 * _inside(track.box, region.box))
     colour = float(np.abs(track.colour - region.colour).max())
-    if iou <= 0.0 or colour > MAX_COLOUR:
+    if overlap <= 0.0 or colour > MAX_COLOUR:
         return NO_MATCH
-    return 1.0 - iou + colour / 255.0
+    return 1.0 - overlap + colour / 255.0
 
 
 def link(regions_per_frame: list[list[Region]]) -> list[Track]:
@@ -97,6 +98,39 @@ def link(regions_per_frame: list[list[Region]]) -> list[Track]:
             if index not in taken:
                 tracks.append(Track([frame], [region], [False]))
     return tracks
+
+
+def join_converged(tracks: list[Track], apart: int = 2) -> list[Track]:
+    """Tracks that meet in one region and are never (but for ``apart`` frames) two regions at once, joined.
+
+    Pieces of one object drawn bit by bit (a letter and the dot of an ``i`` in a ``Write``) start as tracks of
+    their own and meet when the object closes up; which of them Hungarian matching then continues is a tie.
+    Two objects that overlap for a while stay apart: they are separate regions in most frames they share.
+    """
+    joined = list(tracks)
+    changed = True
+    while changed:
+        changed = False
+        for a in range(len(joined)):
+            for b in range(a + 1, len(joined)):
+                first, second = joined[a], joined[b]
+                mine = dict(zip(first.frames, first.regions, strict=True))
+                theirs = dict(zip(second.frames, second.regions, strict=True))
+                both = mine.keys() & theirs.keys()
+                same = sum(mine[f] is theirs[f] for f in both)
+                if same == 0 or len(both) - same > apart:
+                    continue
+                union = {**theirs, **mine}
+                for frame in both:  # where they differ, the larger region is the object
+                    union[frame] = max(mine[frame], theirs[frame], key=lambda r: r.area)
+                frames = sorted(union)
+                joined[a] = Track(frames, [union[f] for f in frames], [False] * len(frames))
+                del joined[b]
+                changed = True
+                break
+            if changed:
+                break
+    return joined
 
 
 def drop_shadows(tracks: list[Track], share: float = 0.5) -> list[Track]:
