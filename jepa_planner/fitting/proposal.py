@@ -77,8 +77,10 @@ def _name(kind: str, counts: dict[str, int], seen: SeenObject, perception: Perce
 def _style(seen: SeenObject, perception: Perception, shape: Shape) -> dict[str, object]:
     background = perception.clip.background.astype(np.float64)
     region = seen.region
+    # The colour it is declared with is the one it has when first drawn (a later SetColor changes it).
+    opening = seen.summary.opening
     thin = region.stroke <= 3.0 or shape.kind in ("Text", "MathTex")
-    colour = colour_name(region.colour, background, faint=thin)
+    colour = colour_name(opening.colour, background, faint=thin)
     style: dict[str, object] = {"color": colour}
     if shape.kind in ("Text", "MathTex"):
         return style
@@ -119,6 +121,11 @@ def _events(seen: SeenObject, name: str, verb: str, perception: Perception) -> l
         if motion.kind == "move":
             point = tuple(_r(v) for v in canvas.point(*motion.centre))
             moved: ir.AnimationBase = ir.MoveTo(target=name, point=point)
+        elif motion.kind == "recolour" and motion.colour is not None:
+            background = perception.clip.background.astype(np.float64)
+            moved = ir.SetColor(target=name, color=colour_name(np.array(motion.colour), background))
+        elif motion.kind == "rotate":
+            moved = ir.Rotate(target=name, angle=_r(motion.angle, 1))
         else:
             moved = ir.Scale(target=name, factor=_r(min(max(motion.factor, 0.05), 20.0)))
         events.append(_Event(seconds(motion.start), seconds(motion.end), moved, name, False))

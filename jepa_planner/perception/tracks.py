@@ -73,7 +73,8 @@ def _cost(track: Region, region: Region) -> float:
     # A growing object (a path being drawn) keeps its track: its last box lies inside the new one.
     overlap = max(box_iou(track.box, region.box), 0.8 * _inside(track.box, region.box))
     colour = float(np.abs(track.colour - region.colour).max())
-    if overlap <= 0.0 or colour > MAX_COLOUR:
+    # A recolour keeps its place: a new colour is the same object only where it overlaps well.
+    if overlap <= 0.0 or (colour > MAX_COLOUR and overlap < 0.5):
         return NO_MATCH
     return 1.0 - overlap + colour / 255.0
 
