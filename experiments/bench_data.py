@@ -50,13 +50,14 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from a checkout: make the library importable without installing
     sys.path.insert(0, str(REPO))
 
+from jepa_planner import clip_format  # noqa: E402
 from jepa_planner.data.generate import GenerateRequest, generate  # noqa: E402
 from jepa_planner.data.shards import INDEX_NAME  # noqa: E402
 from jepa_planner.results import write_results  # noqa: E402
 
 LEVELS = (1, 2, 3, 4)
 WORKERS = (1, 2)
-WIDTH, HEIGHT, LENGTH = 64, 36, 16
+WIDTH, HEIGHT, LENGTH = clip_format.WIDTH, clip_format.HEIGHT, clip_format.FRAMES
 
 
 def log(message: str) -> None:

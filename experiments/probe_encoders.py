@@ -64,10 +64,9 @@ from jepa_planner.probe import (  # noqa: E402
     train_and_evaluate_probe,
 )
 from jepa_planner.results import write_results  # noqa: E402
-from jepa_planner.systems.jepa import (  # noqa: E402
+from jepa_planner.systems.jepa import effective_rank, energy_shares  # noqa: E402
+from jepa_planner.systems.runs import (  # noqa: E402
     add_shape_arguments,
-    effective_rank,
-    energy_shares,
     random_system,
     resolve_shape_arguments,
     shape_config,

@@ -39,7 +39,8 @@ from jepa_planner.data.shards import stream_samples  # noqa: E402
 from jepa_planner.evaluation.latent import jepa_target_encoder  # noqa: E402
 from jepa_planner.probe import extract_features  # noqa: E402
 from jepa_planner.results import write_results  # noqa: E402
-from jepa_planner.systems.jepa import JEPAPretraining, energy_shares, random_system  # noqa: E402
+from jepa_planner.systems.jepa import JEPAPretraining, energy_shares  # noqa: E402
+from jepa_planner.systems.runs import random_system  # noqa: E402
 from jepa_planner.systems.weights import read_run_metadata  # noqa: E402
 
 DEFAULT_OUT = REPO / "experiments" / "results" / "token_energy"

@@ -53,10 +53,10 @@ from jepa_planner.evaluation.surprise import (  # noqa: E402
     roc_auc,
     still_frame_errors,
 )
-from jepa_planner.probe import clip_tensor  # noqa: E402
+from jepa_planner.models.video import to_video  # noqa: E402
 from jepa_planner.results import write_results  # noqa: E402
-from jepa_planner.systems.jepa import (  # noqa: E402
-    JEPAPretraining,
+from jepa_planner.systems.jepa import JEPAPretraining  # noqa: E402
+from jepa_planner.systems.runs import (  # noqa: E402
     add_shape_arguments,
     random_system,
     resolve_shape_arguments,
@@ -142,7 +142,7 @@ def score(scorer: Scorer, frames: Sequence[np.ndarray], batch_size: int) -> dict
     """Per-clip scores of clips ``[T, H, W, 3]`` uint8: ``mean`` and ``peak`` ``[S]``, ``per_slot`` ``[S, F]``."""
     errors = []
     for start in range(0, len(frames), batch_size):
-        errors.append(scorer(clip_tensor(np.stack(frames[start : start + batch_size]))))  # [B, F, N]
+        errors.append(scorer(to_video(np.stack(frames[start : start + batch_size]))))  # [B, F, N]
     error = torch.cat(errors)
     return {
         "mean": error.mean(dim=(1, 2)).numpy(),

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from codegen.cli import EXIT_OK, run_guarded
+from jepa_planner import clip_format
 
 #: Subcommands handled by LightningCLI.
 LIGHTNING_COMMANDS = ("fit", "validate", "test")
@@ -190,8 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--n", type=_positive, required=True, help="number of clips")
     gen.add_argument("--out", required=True, help="dataset directory (created; rerun to resume)")
     gen.add_argument("--workers", type=_positive, default=1)
-    gen.add_argument("--res", type=_resolution, default=(64, 36), help="WIDTHxHEIGHT at 16:9 (default 64x36)")
-    gen.add_argument("--length", type=_positive, default=16, help="frames per clip (default 16)")
+    size = f"{clip_format.WIDTH}x{clip_format.HEIGHT}"
+    gen.add_argument("--res", type=_resolution, default=clip_format.SIZE, help=f"WIDTHxHEIGHT at 16:9 (default {size})")
+    frames = clip_format.FRAMES
+    gen.add_argument("--length", type=_positive, default=frames, help=f"frames per clip (default {frames})")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--shard-size", type=_positive, default=256)
     gen.add_argument("--curriculum", help="a curriculum YAML file (default: the packaged one)")

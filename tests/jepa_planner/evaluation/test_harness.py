@@ -19,7 +19,8 @@ from jepa_planner.data.generate import GenerateRequest, generate
 from jepa_planner.decoder.decode import decode_scene
 from jepa_planner.errors import DatasetError
 from jepa_planner.evaluation.harness import EvaluationError, evaluate, held_out_clips, main, split_samples
-from jepa_planner.evaluation.methods import NearestMethod, as_clip, raw_text
+from jepa_planner.evaluation.methods import NearestMethod, raw_text
+from jepa_planner.models.video import to_video
 from jepa_planner.planning.model import Planner, PlannerConfig, save_planner
 from tests.jepa_planner.helpers import save_jepa_run
 
@@ -121,7 +122,7 @@ def test_raw_text_is_what_decode_scene_parsed() -> None:
     for seed in range(2):
         frames = np.random.default_rng(seed).integers(0, 256, (16, 36, 64, 3), dtype=np.uint8)
         with torch.no_grad():
-            clip = as_clip(frames)
+            clip = to_video(frames)[None]
             memory, predicted = planner.decoder.objects(planner.encoder(clip), clip)
             decoded = decode_scene(planner.decoder, memory, predicted, name="Same", max_steps=3)
         assert not decoded.repaired
