@@ -66,8 +66,13 @@ def _target_box(name: str, scene: ir.Scene, labels: dict[str, Any], step: int) -
         if len(shown):
             left, bottom = shown[:, 0].min(), shown[:, 1].min()
             right, top = shown[:, 2].max(), shown[:, 3].max()
-            return ((left + right) / 2 / HALF_WIDTH, (bottom + top) / 2 / HALF_HEIGHT,
-                    (right - left) / 2 / HALF_WIDTH, (top - bottom) / 2 / HALF_HEIGHT, 1.0)
+            return (
+                (left + right) / 2 / HALF_WIDTH,
+                (bottom + top) / 2 / HALF_HEIGHT,
+                (right - left) / 2 / HALF_WIDTH,
+                (top - bottom) / 2 / HALF_HEIGHT,
+                1.0,
+            )
     return (0.0, 0.0, 0.0, 0.0, 0.0)
 
 

@@ -110,9 +110,11 @@ def label_tensors(sample: Sample, max_objects: int, max_steps: int) -> dict[str,
     names: list[str] = meta["object_names"]
     timeline: list[dict[str, Any]] = meta["scene"]["timeline"]
     if len(names) > max_objects or len(timeline) > max_steps:
-        raise DatasetError(f"sample {sample.key} has {len(names)} objects and {len(timeline)} steps, more than the "
-                           f"{max_objects} object and {max_steps} step slots",
-                           hint="raise max_objects / max_steps of the data module")
+        raise DatasetError(
+            f"sample {sample.key} has {len(names)} objects and {len(timeline)} steps, more than the "
+            f"{max_objects} object and {max_steps} step slots",
+            hint="raise max_objects / max_steps of the data module",
+        )
     objects = {obj["name"]: obj for obj in meta["scene"]["objects"]}
     boxes = sample.arrays["boxes"]  # [T, n, 4], NaN off screen
     length = boxes.shape[0]
@@ -329,8 +331,10 @@ class ClipDataModule(LightningDataModule):
     ) -> None:
         super().__init__()
         if min(val_fraction, test_fraction) < 0.0 or val_fraction + test_fraction > 1.0:
-            raise ValueError(f"split fractions must be at least 0 and sum to at most 1 "
-                             f"(val_fraction={val_fraction}, test_fraction={test_fraction})")
+            raise ValueError(
+                f"split fractions must be at least 0 and sum to at most 1 "
+                f"(val_fraction={val_fraction}, test_fraction={test_fraction})"
+            )
         self.save_hyperparameters()
         self.data_dirs = [str(d) for d in data_dirs]
         self.batch_size = batch_size
@@ -361,14 +365,20 @@ class ClipDataModule(LightningDataModule):
         for directory in self.data_dirs:
             paths = dataset_shards(directory)
             if not paths:
-                raise DatasetError("the dataset has no finished shards yet", filename=directory,
-                                   hint="let `jepa-planner data gen` finish at least one shard")
+                raise DatasetError(
+                    "the dataset has no finished shards yet",
+                    filename=directory,
+                    hint="let `jepa-planner data gen` finish at least one shard",
+                )
             settings = read_index(directory)["settings"]
             here = (int(settings["length"]), 3, int(settings["height"]), int(settings["width"]))
             if shape is not None and here != shape:
-                raise DatasetError(f"clips here are {here[0]} frames at {here[3]}x{here[2]}, but "
-                                   f"{self.data_dirs[0]} has {shape[0]} frames at {shape[3]}x{shape[2]}",
-                                   filename=directory, hint="mix only datasets of the same resolution and length")
+                raise DatasetError(
+                    f"clips here are {here[0]} frames at {here[3]}x{here[2]}, but "
+                    f"{self.data_dirs[0]} has {shape[0]} frames at {shape[3]}x{shape[2]}",
+                    filename=directory,
+                    hint="mix only datasets of the same resolution and length",
+                )
             shape = here
             shards.extend(paths)
         self.shards, self.clip_shape = shards, shape

@@ -103,8 +103,11 @@ def find_sample(directory: Path, index: int) -> Sample:
         for sample in read_shard(directory / name):
             if sample.key == key:
                 return sample
-    raise DatasetError(f"sample {index} is not in this dataset (it holds {total} samples, 0 to {total - 1})",
-                       filename=str(directory), hint="pick an --index in that range")
+    raise DatasetError(
+        f"sample {index} is not in this dataset (it holds {total} samples, 0 to {total - 1})",
+        filename=str(directory),
+        hint="pick an --index in that range",
+    )
 
 
 def step_lines(dsl: str) -> dict[int, int]:

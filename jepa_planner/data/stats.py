@@ -160,8 +160,12 @@ def _table(title: str, counts: dict[Any, int], label: str) -> list[str]:
 def _grid(positions: dict[str, int], never: int) -> list[str]:
     """The position histogram as a 3x3 Markdown table laid out like the frame."""
     total = sum(positions.values())
-    lines = ["## Positions (first on-screen box centre, 3x3 grid)", "", "| | " + " | ".join(COLUMNS) + " |",
-             "|---|---:|---:|---:|"]
+    lines = [
+        "## Positions (first on-screen box centre, 3x3 grid)",
+        "",
+        "| | " + " | ".join(COLUMNS) + " |",
+        "|---|---:|---:|---:|",
+    ]
     for row in ROWS:
         cells = []
         for column in COLUMNS:

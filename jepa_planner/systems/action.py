@@ -126,6 +126,4 @@ class ActionConditionedTraining(L.LightningModule):
         self.log_dict({f"test/{k}": v for k, v in self.losses(batch).items()}, sync_dist=True)
 
     def configure_optimizers(self) -> Any:
-        return torch.optim.AdamW(
-            self.predictor.parameters(), lr=self.lr, weight_decay=self.weight_decay
-        )
+        return torch.optim.AdamW(self.predictor.parameters(), lr=self.lr, weight_decay=self.weight_decay)

@@ -165,9 +165,7 @@ def one_of(name: str, value: object, choices: Any) -> None:
         raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
 
 
-def regularised_features(
-    context: torch.Tensor, index: torch.Tensor, num_tokens: int, mode: Regularise
-) -> torch.Tensor:
+def regularised_features(context: torch.Tensor, index: torch.Tensor, num_tokens: int, mode: Regularise) -> torch.Tensor:
     """The features the anti-collapse terms see, from context tokens ``[B, K, D]`` at positions ``index [B, K]``.
 
     ``clip``: ``[B, D]`` clip means; ``tokens``: ``[B * K, D]``; ``centred``: ``[B * K, D]``, each token minus the
