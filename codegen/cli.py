@@ -71,8 +71,11 @@ def _layout_findings(scene: ir.Scene, spans: SourceMap, text: str, path: str) ->
 
 def cmd_check(args: argparse.Namespace) -> int:
     if args.no_latex:
-        print(f"{args.file}: note: --no-latex: the checks do not typeset formulas, so one may still fail to render "
-              "(the layout check still builds them with Manim)", file=sys.stderr)
+        print(
+            f"{args.file}: note: --no-latex: the checks do not typeset formulas, so one may still fail to render "
+            "(the layout check still builds them with Manim)",
+            file=sys.stderr,
+        )
     scene, spans, text = _load(args)
     findings = _layout_findings(scene, spans, text, args.file)
     for finding in findings:
@@ -180,8 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def scene_file(command: argparse.ArgumentParser) -> None:
         command.add_argument("file", help="a .mscene file, or the IR as .json")
-        command.add_argument("--from", dest="source_format", choices=("dsl", "json"),
-                             help="the file's format (default: .json is JSON, anything else the DSL)")
+        command.add_argument(
+            "--from",
+            dest="source_format",
+            choices=("dsl", "json"),
+            help="the file's format (default: .json is JSON, anything else the DSL)",
+        )
 
     check = commands.add_parser("check", help="run every check, layout and LaTeX included")
     scene_file(check)

@@ -78,17 +78,26 @@ class _Findings:
                 continue
             out = max(box.right - limit_x, -limit_x - box.left, box.top - limit_y, -limit_y - box.bottom)
             if out > self.tolerance:
-                self.report(("frame", name), f"{self.where(step)}: {name} reaches {out:.2f} units past the safe area "
-                            f"(frame minus a {self.margin} margin)", name, "move it inward or make it smaller")
+                self.report(
+                    ("frame", name),
+                    f"{self.where(step)}: {name} reaches {out:.2f} units past the safe area "
+                    f"(frame minus a {self.margin} margin)",
+                    name,
+                    "move it inward or make it smaller",
+                )
         names = list(boxes)
         for i, a in enumerate(names):
-            for b in names[i + 1:]:
+            for b in names[i + 1 :]:
                 if self._exempt(a, b):
                     continue
                 width, height = boxes[a].overlap(boxes[b])
                 if width > self.tolerance and height > self.tolerance:
-                    self.report(("overlap", a, b), f"{self.where(step)}: {a} overlaps {b} by {width:.2f} x "
-                                f"{height:.2f} units", a, f"place it with next_to, e.g. {a}.next_to({b}, DOWN)")
+                    self.report(
+                        ("overlap", a, b),
+                        f"{self.where(step)}: {a} overlaps {b} by {width:.2f} x {height:.2f} units",
+                        a,
+                        f"place it with next_to, e.g. {a}.next_to({b}, DOWN)",
+                    )
 
     def _exempt(self, a: str, b: str) -> bool:
         obj_a, obj_b = self.objects[a], self.objects[b]

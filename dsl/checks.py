@@ -36,8 +36,23 @@ from dsl.parser import SourceMap
 #: The x range Manim gives an Axes without one (the frame's half width, rounded out).
 DEFAULT_X_RANGE = (-7.0, 7.0)
 MAX_PLOT_VALUE = 1e4
-_BANNED_TEX = ("\\input", "\\include", "\\write", "\\read", "\\openin", "\\openout", "\\immediate", "\\catcode",
-               "\\def", "\\let", "\\csname", "\\usepackage", "\\documentclass", "\\special", "\\newcommand")
+_BANNED_TEX = (
+    "\\input",
+    "\\include",
+    "\\write",
+    "\\read",
+    "\\openin",
+    "\\openout",
+    "\\immediate",
+    "\\catcode",
+    "\\def",
+    "\\let",
+    "\\csname",
+    "\\usepackage",
+    "\\documentclass",
+    "\\special",
+    "\\newcommand",
+)
 
 State = ir.OnScreen
 
@@ -133,8 +148,12 @@ class _Checker:
                 self.error(DSLRelationError, f"{relation.subject} is placed relative to itself", ("relations", i))
             if isinstance(relation, ir.Arrange) and self.kind(relation.subject) != "Group":
                 hint = f"make a group: g = Group({relation.subject}, ...)"
-                self.error(DSLTypeError, f"arrange needs a Group, but {relation.subject} is a "
-                           f"{self.kind(relation.subject)}", ("relations", i), hint)
+                self.error(
+                    DSLTypeError,
+                    f"arrange needs a Group, but {relation.subject} is a {self.kind(relation.subject)}",
+                    ("relations", i),
+                    hint,
+                )
         for i, step in enumerate(self.scene.timeline):
             if isinstance(step, ir.Play):
                 for j, animation in enumerate(step.animations):
@@ -146,24 +165,35 @@ class _Checker:
             if member == group.name:
                 self.error(DSLTypeError, f"group {group.name} contains itself", path)
             elif member in holder:
-                self.error(DSLTypeError, f"{member} is already in group {holder[member]}", path,
-                           "an object belongs to at most one group")
+                self.error(
+                    DSLTypeError,
+                    f"{member} is already in group {holder[member]}",
+                    path,
+                    "an object belongs to at most one group",
+                )
             else:
                 holder[member] = group.name
 
     def plot(self, index: int, plot: ir.Plot) -> None:
         axes = self.objects[plot.axes]
         if not isinstance(axes, ir.Axes | ir.NumberPlane):
-            self.error(DSLTypeError, f"Plot needs an Axes or NumberPlane, but {plot.axes} is a {self.kind(plot.axes)}",
-                       ("objects", index, "axes"))
+            self.error(
+                DSLTypeError,
+                f"Plot needs an Axes or NumberPlane, but {plot.axes} is a {self.kind(plot.axes)}",
+                ("objects", index, "axes"),
+            )
             return
         low, high = plot.x_range or (axes.x_range[:2] if axes.x_range else DEFAULT_X_RANGE)
         for k in range(101):
             x = low + (high - low) * k / 100
             y = evaluate(plot.function, x)
             if y is None or not math.isfinite(y) or abs(y) > MAX_PLOT_VALUE:
-                self.error(DSLTypeError, f"the function is undefined or too large at x={x:.3g}",
-                           ("objects", index, "function"), "narrow x_range to where the function is defined")
+                self.error(
+                    DSLTypeError,
+                    f"the function is undefined or too large at x={x:.3g}",
+                    ("objects", index, "function"),
+                    "narrow x_range to where the function is defined",
+                )
                 return
 
     def text(self, index: int, text: ir.TextObj) -> None:
@@ -184,8 +214,12 @@ class _Checker:
             self.error(DSLTypeError, "the formula's braces { } do not balance", path)
         banned = [command for command in _BANNED_TEX if command in tex.tex]
         if banned:
-            self.error(DSLTypeError, f"the formula uses {banned[0]}, which is not allowed", path,
-                       "only math-mode markup is accepted")
+            self.error(
+                DSLTypeError,
+                f"the formula uses {banned[0]}, which is not allowed",
+                path,
+                "only math-mode markup is accepted",
+            )
         if depth == 0 and not banned and self.latex:
             self.compile_tex(tex.tex, path)
 
@@ -194,19 +228,32 @@ class _Checker:
         try:
             failure = compile_error(formula)
         except LatexUnavailable as missing:
-            self.error(DSLLatexError, f"cannot check the formula: {missing}", path,
-                       "install TeX Live and dvisvgm (Manim needs them to render it), or skip with --no-latex")
+            self.error(
+                DSLLatexError,
+                f"cannot check the formula: {missing}",
+                path,
+                "install TeX Live and dvisvgm (Manim needs them to render it), or skip with --no-latex",
+            )
             return
         if failure is not None:
-            self.error(DSLLatexError, f"the formula does not typeset: {failure}", path,
-                       "the renderer typesets it in Manim's default template (amsmath, amssymb), in align*")
+            self.error(
+                DSLLatexError,
+                f"the formula does not typeset: {failure}",
+                path,
+                "the renderer typesets it in Manim's default template (amsmath, amssymb), in align*",
+            )
 
     def animation(self, animation: ir.AnimationBase, path: tuple[str | int, ...]) -> None:
         kind = animation.kind
         allowed = animation.target_kinds
         if allowed is not None and self.kind(animation.target) not in allowed:
-            self.error(DSLTypeError, f"{kind} needs an {' or '.join(sorted(allowed))}, but {animation.target} is a "
-                       f"{self.kind(animation.target)}", path, "use GrowFromCenter or Create")
+            self.error(
+                DSLTypeError,
+                f"{kind} needs an {' or '.join(sorted(allowed))}, but {animation.target} is a "
+                f"{self.kind(animation.target)}",
+                path,
+                "use GrowFromCenter or Create",
+            )
         if isinstance(animation, ir.Transform | ir.ReplacementTransform) and animation.into == animation.target:
             self.error(DSLTypeError, f"{kind} needs two different objects", path)
 
@@ -217,8 +264,12 @@ class _Checker:
             return
         names = [obj.name for obj in self.scene.objects]
         path = ("objects", names.index(cycle[0]))
-        self.error(DSLRelationError, "layout depends on itself: " + " → ".join(cycle), path,
-                   "place one of these objects without referring to the others")
+        self.error(
+            DSLRelationError,
+            "layout depends on itself: " + " → ".join(cycle),
+            path,
+            "place one of these objects without referring to the others",
+        )
 
     # timeline ---------------------------------------------------------------------------------------------
     def status(self, name: str) -> str:
@@ -240,14 +291,23 @@ class _Checker:
             gone = min(self.removed_at[leaf] for leaf in leaves(name, self.objects) if self.state[leaf] == "removed")
             line = self.span("timeline", gone)
             where = f" on line {line.line}" if line else ""
-            self.error(DSLTimelineError, f"{what} {name}, which was removed{where}", path,
-                       "declare a new object instead of reusing one that is gone")
+            self.error(
+                DSLTimelineError,
+                f"{what} {name}, which was removed{where}",
+                path,
+                "declare a new object instead of reusing one that is gone",
+            )
         elif wanted == "hidden":
-            self.error(DSLTimelineError, f"{what} {name}, which is already on screen", path,
-                       "an object comes on screen once")
+            self.error(
+                DSLTimelineError, f"{what} {name}, which is already on screen", path, "an object comes on screen once"
+            )
         else:
-            self.error(DSLTimelineError, f"{what} {name}, which is not on screen yet", path,
-                       f"bring it in first, e.g. play(Create({name})) or add({name})")
+            self.error(
+                DSLTimelineError,
+                f"{what} {name}, which is not on screen yet",
+                path,
+                f"bring it in first, e.g. play(Create({name})) or add({name})",
+            )
         return False
 
     def timeline(self) -> None:
@@ -269,8 +329,12 @@ class _Checker:
             touched = [leaf for name in animation.names() for leaf in leaves(name, self.objects)]
             clash = sorted(seen.intersection(touched))
             if clash:
-                self.error(DSLTimelineError, f"{clash[0]} is animated twice in one step", path,
-                           "split them into two play steps")
+                self.error(
+                    DSLTimelineError,
+                    f"{clash[0]} is animated twice in one step",
+                    path,
+                    "split them into two play steps",
+                )
                 continue
             seen.update(touched)
             changes = [(field, getattr(animation, field), change) for field, change in animation.screen.items()]
@@ -310,8 +374,14 @@ def check(scene: ir.Scene, spans: SourceMap | None = None, *, latex: bool = True
     return checker.errors
 
 
-def validate(scene: ir.Scene, spans: SourceMap | None = None, *, source: str | None = None,
-             filename: str | None = None, latex: bool = True) -> ir.Scene:
+def validate(
+    scene: ir.Scene,
+    spans: SourceMap | None = None,
+    *,
+    source: str | None = None,
+    filename: str | None = None,
+    latex: bool = True,
+) -> ir.Scene:
     """Raise the checks' errors as one ``DSLError`` (a ``DSLErrorGroup`` when there are several); return the scene."""
     errors = check(scene, spans, latex=latex)
     if not errors:

@@ -23,8 +23,14 @@ import unicodedata
 
 #: Unicode categories Pango cannot shape into visible text: controls, line/paragraph separators, surrogates,
 #: private use and unassigned code points.
-_REFUSED = {"Cc": "control character", "Zl": "line separator", "Zp": "paragraph separator",
-            "Cs": "surrogate", "Co": "private-use character", "Cn": "unassigned code point"}
+_REFUSED = {
+    "Cc": "control character",
+    "Zl": "line separator",
+    "Zp": "paragraph separator",
+    "Cs": "surrogate",
+    "Co": "private-use character",
+    "Cn": "unassigned code point",
+}
 
 
 def _parse_charset(charset: str) -> list[tuple[int, int]]:
@@ -41,8 +47,9 @@ def _coverage() -> tuple[tuple[int, ...], tuple[int, ...]] | None:
     """Every installed font's code points as sorted, merged ranges (starts, ends); None without fontconfig."""
     if shutil.which("fc-list") is None:
         return None
-    listing = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True, check=False,
-                             timeout=60).stdout
+    listing = subprocess.run(
+        ["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True, check=False, timeout=60
+    ).stdout
     merged: list[list[int]] = []
     for low, high in sorted(r for line in listing.splitlines() for r in _parse_charset(line)):
         if merged and low <= merged[-1][1] + 1:

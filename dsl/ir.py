@@ -676,16 +676,20 @@ for _model in (Neg, BinOp, Call):
     _model.model_rebuild()
 
 OBJECT_KINDS: dict[str, type[ObjectBase]] = {
-    cls.model_fields["kind"].default: cls for cls in Object.__origin__.__args__  # type: ignore[attr-defined]
+    cls.model_fields["kind"].default: cls
+    for cls in Object.__origin__.__args__  # type: ignore[attr-defined]
 }
 RELATION_KINDS: dict[str, type[RelationBase]] = {
-    cls.model_fields["kind"].default: cls for cls in Relation.__origin__.__args__  # type: ignore[attr-defined]
+    cls.model_fields["kind"].default: cls
+    for cls in Relation.__origin__.__args__  # type: ignore[attr-defined]
 }
 ANIMATION_KINDS: dict[str, type[AnimationBase]] = {
-    cls.model_fields["kind"].default: cls for cls in Animation.__origin__.__args__  # type: ignore[attr-defined]
+    cls.model_fields["kind"].default: cls
+    for cls in Animation.__origin__.__args__  # type: ignore[attr-defined]
 }
 STEP_KINDS: dict[str, type[StepBase]] = {
-    cls.model_fields["kind"].default: cls for cls in Step.__origin__.__args__  # type: ignore[attr-defined]
+    cls.model_fields["kind"].default: cls
+    for cls in Step.__origin__.__args__  # type: ignore[attr-defined]
 }
 #: Objects drawn as a path with a start and an end.
 SEGMENT_KINDS: frozenset[str] = frozenset({"Line", "Arrow", "DoubleArrow"})

@@ -30,8 +30,10 @@ import tempfile
 from pathlib import Path
 
 #: Manim CE's default ``TexTemplate`` (``config.tex_template``) around an ``align*`` environment.
-_PREAMBLE = "\\documentclass[preview]{standalone}\n\\usepackage[english]{babel}\n\\usepackage{amsmath}\n" \
-            "\\usepackage{amssymb}\n\\begin{document}\n"
+_PREAMBLE = (
+    "\\documentclass[preview]{standalone}\n\\usepackage[english]{babel}\n\\usepackage{amsmath}\n"
+    "\\usepackage{amssymb}\n\\begin{document}\n"
+)
 _ENVIRONMENT = "align*"
 _OPEN = "\\special{{dvisvgm:raw <g id='unique{index:03d}'>}}"
 _CLOSE = "\\special{dvisvgm:raw </g>}"
@@ -54,7 +56,7 @@ def _split_double_braces(tex: str) -> list[str]:
     current = ""
     i, inside, depth = 0, False, 0
     while i < len(tex):
-        pair = tex[i:i + 2]
+        pair = tex[i : i + 2]
         if tex[i] == "\\" and i + 1 < len(tex) and tex[i + 1] in "\\{}":
             current += pair  # an escaped brace or backslash never opens or closes a part
             i += 2
@@ -84,8 +86,9 @@ def _filled(tex: str) -> str:
         tex = "\\quad"
     if tex.startswith("\\\\"):
         tex = tex.replace("\\\\", "\\quad\\\\")
-    lefts, rights = (len([s for s in tex.split(word)[1:] if s and s[0] in "(){}[]|.\\"])
-                     for word in ("\\left", "\\right"))
+    lefts, rights = (
+        len([s for s in tex.split(word)[1:] if s and s[0] in "(){}[]|.\\"]) for word in ("\\left", "\\right")
+    )
     if lefts != rights:
         tex = tex.replace("\\left", "\\big").replace("\\right", "\\big")
     return tex
@@ -99,8 +102,10 @@ def document(tex: str) -> str:
     ``MathTex(r"{{ a }} + b")`` is typeset as two marked parts, ``a`` and ``+ b``, joined by a space.
     """
     parts = _split_double_braces(tex)
-    joined = "".join(_OPEN.format(index=index) + part + (" " if index < len(parts) - 1 else "") + _CLOSE
-                     for index, part in enumerate(parts))
+    joined = "".join(
+        _OPEN.format(index=index) + part + (" " if index < len(parts) - 1 else "") + _CLOSE
+        for index, part in enumerate(parts)
+    )
     body = _filled(joined)
     return f"{_PREAMBLE}\\begin{{{_ENVIRONMENT}}}\n{body}\n\\end{{{_ENVIRONMENT}}}\n\\end{{document}}"
 
@@ -119,7 +124,7 @@ def _first_error(log: str) -> str:
     for i, line in enumerate(lines):
         if line.startswith("! "):
             message = [line[2:]]
-            for later in lines[i + 1:i + 4]:
+            for later in lines[i + 1 : i + 4]:
                 if not later.startswith(" ") or not later.strip():  # a wrapped message is indented; context is not
                     break
                 message.append(later)
@@ -135,11 +140,24 @@ def _compile(text: str) -> str:
     with tempfile.TemporaryDirectory(prefix="dsl2manim-tex-") as folder:
         source = Path(folder) / "formula.tex"
         source.write_text(text, encoding="utf-8")
-        command = ["latex", "-interaction=batchmode", "-halt-on-error", "-no-shell-escape",
-                   f"-output-directory={folder}", str(source)]
+        command = [
+            "latex",
+            "-interaction=batchmode",
+            "-halt-on-error",
+            "-no-shell-escape",
+            f"-output-directory={folder}",
+            str(source),
+        ]
         try:
-            done = subprocess.run(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  stdin=subprocess.DEVNULL, timeout=TIMEOUT_S, check=False)
+            done = subprocess.run(
+                command,
+                cwd=folder,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+                timeout=TIMEOUT_S,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             return f"LaTeX did not finish within {TIMEOUT_S:.0f} s"
         log = source.with_suffix(".log")
@@ -148,8 +166,15 @@ def _compile(text: str) -> str:
         svg = source.with_suffix(".svg")
         command = ["dvisvgm", "--no-fonts", "--verbosity=0", f"--output={svg}", str(source.with_suffix(".dvi"))]
         try:
-            subprocess.run(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           stdin=subprocess.DEVNULL, timeout=TIMEOUT_S, check=False)
+            subprocess.run(
+                command,
+                cwd=folder,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+                timeout=TIMEOUT_S,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             return f"dvisvgm did not finish within {TIMEOUT_S:.0f} s"
         if not svg.exists():

@@ -82,14 +82,19 @@ def read_json(text: str, *, filename: str | None = None) -> ir.Scene:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DSLInputError(f"not valid JSON: {exc.msg}", filename=filename,
-                            hint=f"at line {exc.lineno}, column {exc.colno}") from None
+        raise DSLInputError(
+            f"not valid JSON: {exc.msg}", filename=filename, hint=f"at line {exc.lineno}, column {exc.colno}"
+        ) from None
     if not isinstance(data, dict):
         raise DSLTypeError("a scene is a JSON object", filename=filename, path=())
     named = data.pop("$schema", SCHEMA_ID)
     if named != SCHEMA_ID:
-        raise DSLInputError(f"the document names schema {named!r}, not {SCHEMA_ID!r}", filename=filename,
-                            path=("$schema",), hint="convert it with a dsl2manim that reads that version")
+        raise DSLInputError(
+            f"the document names schema {named!r}, not {SCHEMA_ID!r}",
+            filename=filename,
+            path=("$schema",),
+            hint="convert it with a dsl2manim that reads that version",
+        )
     try:
         return ir.Scene.model_validate(data)
     except ValidationError as exc:

@@ -2,7 +2,7 @@
 
 Run it from the repository root::
 
-    .venv/bin/python experiments/bench_codegen.py --out experiments/results/bench_codegen
+    .venv/bin/python -m experiments.bench_codegen --out experiments/results/bench_codegen
 
 It writes ``<out>.json`` (every run's timing, the medians and the machine) and ``<out>.md`` (a Markdown table).
 The scenes are the golden test cases (``tests/codegen/golden_cases.py``) plus ``experiments/examples/demo.mscene``.
@@ -34,17 +34,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # run as a script from a checkout: make the library importable without installing
-    sys.path.insert(0, str(REPO))
+from codegen.compiler import compile_scene
+from codegen.render import render_frames
+from dsl import ir
+from dsl.checks import check
+from dsl.parser import parse
+from jepa_planner.results import write_results
+from tests.codegen.golden_cases import CASES
 
-from codegen.compiler import compile_scene  # noqa: E402
-from codegen.render import render_frames  # noqa: E402
-from dsl import ir  # noqa: E402
-from dsl.checks import check  # noqa: E402
-from dsl.parser import parse  # noqa: E402
-from jepa_planner.results import write_results  # noqa: E402
-from tests.codegen.golden_cases import CASES  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 DEMO = REPO / "experiments" / "examples" / "demo.mscene"
 #: In-process resolutions for the throughput stage, as (width, height).
@@ -306,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the benchmark, write ``<out>.json`` and ``<out>.md``, and return the results."""
     args = parse_args(argv)
     texts = load_scenes(args.max_scenes)
-    command = "python experiments/bench_codegen.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m experiments.bench_codegen " + " ".join(argv if argv is not None else sys.argv[1:])
     results: dict[str, Any] = {
         "machine": machine_info(),
         "settings": {

@@ -2,7 +2,7 @@
 
 Run it from the repository root::
 
-    .venv/bin/python experiments/bench_data.py --out experiments/results/bench_data
+    .venv/bin/python -m experiments.bench_data --out experiments/results/bench_data
 
 It writes ``<out>.json`` (every run's timing, the medians, memory, bytes and the machine) and ``<out>.md``.
 
@@ -46,17 +46,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # run as a script from a checkout: make the library importable without installing
-    sys.path.insert(0, str(REPO))
+from jepa_planner import clip_format
+from jepa_planner.data.generate import GenerateRequest, generate
+from jepa_planner.data.shards import INDEX_NAME
+from jepa_planner.results import write_results
 
-from jepa_planner.data.generate import GenerateRequest, generate  # noqa: E402
-from jepa_planner.data.shards import INDEX_NAME  # noqa: E402
-from jepa_planner.results import write_results  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 LEVELS = (1, 2, 3, 4)
 WORKERS = (1, 2)
-WIDTH, HEIGHT, LENGTH = 64, 36, 16
+WIDTH, HEIGHT, LENGTH = clip_format.WIDTH, clip_format.HEIGHT, clip_format.FRAMES
 
 
 def log(message: str) -> None:
@@ -183,8 +182,8 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     """Run ``child(spec)`` in a fresh interpreter and return its result."""
     with tempfile.TemporaryDirectory(prefix="bench_data-result-") as tmp:
         result = Path(tmp) / "result.json"
-        command = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec), "--result", str(result)]
-        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=1800)
+        command = [sys.executable, "-m", "experiments.bench_data", "--child", json.dumps(spec), "--result", str(result)]
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False, timeout=1800)
         if done.returncode != 0:
             raise RuntimeError(f"measurement {spec} failed ({done.returncode}):\n{done.stderr[-3000:]}")
         measured: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
@@ -283,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         return measured
     levels = [int(level) for level in args.levels.split(",")]
     workers = [int(count) for count in args.workers.split(",")]
-    command = "python experiments/bench_data.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m experiments.bench_data " + " ".join(argv if argv is not None else sys.argv[1:])
     results: dict[str, Any] = {
         "machine": machine_info(),
         "settings": {

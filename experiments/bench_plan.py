@@ -2,7 +2,7 @@
 
 Run it from the repository root::
 
-    .venv/bin/python experiments/bench_plan.py --out experiments/results/bench_plan
+    .venv/bin/python -m experiments.bench_plan --out experiments/results/bench_plan
 
 Held-out clips are drawn with the curriculum sampler under ``--seed`` (the training data used seed 0), rendered at
 the planner's size. For each clip and level:
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "keyframe_reach_rate": reached / total if total else math.nan,
         }
     return {
-        "command": "python experiments/bench_plan.py " + " ".join(sys.argv[1:]),
+        "command": "python -m experiments.bench_plan " + " ".join(sys.argv[1:]),
         "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
         f"Python {platform.python_version()}, torch {torch.__version__}",
         "planner": str(args.planner or "default (jepa_planner/weights/default.safetensors)"),

@@ -7,8 +7,8 @@ timed steps; peak memory is the process's peak RSS on CPU, or ``torch.cuda.max_m
 
 Usage::
 
-    python experiments/bench_train.py --out experiments/results/bench_train
-    python experiments/bench_train.py --configs base-1gpu --device cuda --precision bf16   # on a GPU machine
+    python -m experiments.bench_train --out experiments/results/bench_train
+    python -m experiments.bench_train --configs base-1gpu --device cuda --precision bf16   # on a GPU machine
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "gpu": torch.cuda.get_device_name() if args.device.startswith("cuda") else None,
             "torch": torch.__version__,
         },
-        "command": "python experiments/bench_train.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m experiments.bench_train " + " ".join(sys.argv[1:] if argv is None else argv),
         "rows": rows,
     }
     header = (

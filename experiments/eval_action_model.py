@@ -8,7 +8,7 @@ baseline, not across encoders.
 
 Usage::
 
-    python experiments/eval_action_model.py --data data/pretrain-l2 data/pretrain-l3 \\
+    python -m experiments.eval_action_model --data data/pretrain-l2 data/pretrain-l3 \\
         --jepa runs/tiny-cpu/lightning_logs/version_0/weights.safetensors --epochs 4
 """
 
@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "epochs": args.epochs,
         "seed": args.seed,
         "results": results,
-        "command": "python experiments/eval_action_model.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m experiments.eval_action_model " + " ".join(sys.argv[1:] if argv is None else argv),
     }
     write_results(args.out, report, markdown(report))
     return report

@@ -65,13 +65,41 @@ SAVE_EVERY = 2000
 
 NAMES = ("a", "b", "c", "d", "g", "ax")
 COLORS = ("BLUE", "RED", "GREEN", "YELLOW", "WHITE", "#1F77B4", "#ff0000")
-WORDS = ("circle", "area", "x", "Hello, world", "two\nlines", "café", "Ünïcödé ✓", "say \"hi\"", "a\\b", "%$#&_{}")
-FORMULAS = (r"x^2", r"e^{i\pi} + 1 = 0", r"\frac{a}{b}", r"\sum_{n=1}^{\infty} \frac{1}{n^2}", r"\sqrt{2}",
-            r"\int_0^1 x\,dx", r"{{ a }} + b", r"\alpha \beta \gamma", r"\mathbb{R}", r"\left( x \right)")
-PAYLOADS = ('"); import os; os.system("echo pwned"); ("', "'''; __import__('os').system('id'); '''", '"""\n"""',
-            "\\\"); exec('1') #", "line\u2028separator\u2029and\x0bvertical\x0cfeed\r\n", "{__import__('os')}",
-            "🎬 ünïcödé \\n \\\\", r"\frac{1}", r"\input{/etc/passwd}", r"\verb|x|", "#1", "$x$", "&", "%", "\\", "^",
-            "\x07bell", "\t", "\ue000", "a" * 40)
+WORDS = ("circle", "area", "x", "Hello, world", "two\nlines", "café", "Ünïcödé ✓", 'say "hi"', "a\\b", "%$#&_{}")
+FORMULAS = (
+    r"x^2",
+    r"e^{i\pi} + 1 = 0",
+    r"\frac{a}{b}",
+    r"\sum_{n=1}^{\infty} \frac{1}{n^2}",
+    r"\sqrt{2}",
+    r"\int_0^1 x\,dx",
+    r"{{ a }} + b",
+    r"\alpha \beta \gamma",
+    r"\mathbb{R}",
+    r"\left( x \right)",
+)
+PAYLOADS = (
+    '"); import os; os.system("echo pwned"); ("',
+    "'''; __import__('os').system('id'); '''",
+    '"""\n"""',
+    "\\\"); exec('1') #",
+    "line\u2028separator\u2029and\x0bvertical\x0cfeed\r\n",
+    "{__import__('os')}",
+    "🎬 ünïcödé \\n \\\\",
+    r"\frac{1}",
+    r"\input{/etc/passwd}",
+    r"\verb|x|",
+    "#1",
+    "$x$",
+    "&",
+    "%",
+    "\\",
+    "^",
+    "\x07bell",
+    "\t",
+    "\ue000",
+    "a" * 40,
+)
 
 
 class SchemaFuzzer:
@@ -190,8 +218,13 @@ def mutate(text: str, rng: random.Random) -> str:
 
     for _ in range(rng.randint(1, 3)):
         unit = rng.choice(("chars", "tokens", "lines"))
-        parts = (list(text) if unit == "chars" else re.findall(r"\w+|\s+|.", text, re.S) if unit == "tokens"
-                 else text.splitlines(keepends=True))
+        parts = (
+            list(text)
+            if unit == "chars"
+            else re.findall(r"\w+|\s+|.", text, re.S)
+            if unit == "tokens"
+            else text.splitlines(keepends=True)
+        )
         if len(parts) < 2:
             continue
         i, j = rng.randrange(len(parts)), rng.randrange(len(parts))
@@ -267,12 +300,23 @@ def _work(task: tuple[int, int, bool]) -> tuple[int, str, str, str, str]:
 
 def _summary(counts: dict[str, Counter[str]], failures: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     table = {source: {outcome: counter[outcome] for outcome in OUTCOMES} for source, counter in counts.items()}
-    return {"counts": table, "total": {o: sum(t[o] for t in table.values()) for o in OUTCOMES},
-            "failures": sorted(failures, key=lambda f: f["index"]), "seconds": round(seconds, 1)}
+    return {
+        "counts": table,
+        "total": {o: sum(t[o] for t in table.values()) for o in OUTCOMES},
+        "failures": sorted(failures, key=lambda f: f["index"]),
+        "seconds": round(seconds, 1),
+    }
 
 
-def fuzz(scenes: int, seed: int, workers: int, *, progress: bool = True, latex: bool = True,
-         partial: Callable[[dict[str, Any]], object] | None = None) -> dict[str, Any]:
+def fuzz(
+    scenes: int,
+    seed: int,
+    workers: int,
+    *,
+    progress: bool = True,
+    latex: bool = True,
+    partial: Callable[[dict[str, Any]], object] | None = None,
+) -> dict[str, Any]:
     """Run ``scenes`` scenes; counts per source and outcome, and the first failures.
 
     ``partial`` is called with the summary so far every ``SAVE_EVERY`` scenes, so a long run that is stopped still
@@ -289,11 +333,15 @@ def fuzz(scenes: int, seed: int, workers: int, *, progress: bool = True, latex: 
         for done, (index, source, outcome, message, document) in enumerate(results, 1):
             counts[source][outcome] += 1
             if outcome in FAILURES and len(failures) < KEEP:
-                failures.append({"index": index, "source": source, "outcome": outcome, "message": message,
-                                 "document": document})
+                failures.append(
+                    {"index": index, "source": source, "outcome": outcome, "message": message, "document": document}
+                )
             if progress and done % 500 == 0:
-                print(f"[fuzz_scenes] {done}/{scenes} scenes, {time.perf_counter() - start:.0f} s, "
-                      f"failures {sum(counts[s][f] for s in counts for f in FAILURES)}", flush=True)
+                print(
+                    f"[fuzz_scenes] {done}/{scenes} scenes, {time.perf_counter() - start:.0f} s, "
+                    f"failures {sum(counts[s][f] for s in counts for f in FAILURES)}",
+                    flush=True,
+                )
             if partial is not None and done % SAVE_EVERY == 0:
                 partial({**_summary(counts, failures, time.perf_counter() - start), "scenes_done": done})
     finally:
@@ -305,8 +353,10 @@ def fuzz(scenes: int, seed: int, workers: int, *, progress: bool = True, latex: 
 
 def markdown(results: dict[str, Any]) -> str:
     settings = results["settings"]
-    rows = [f"| {source} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |"
-            for source, counts in (*results["counts"].items(), ("all", results["total"]))]
+    rows = [
+        f"| {source} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |"
+        for source, counts in (*results["counts"].items(), ("all", results["total"]))
+    ]
     failed = sum(results["total"][o] for o in FAILURES)
     lines = [
         "# Fuzz benchmark: checked scenes that fail to compile or render",
@@ -335,8 +385,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--out", default="experiments/results/fuzz_scenes", help="OUT.json and OUT.md")
     parser.add_argument("--replay", type=int, help="rerun one scene by index, print it and its outcome")
-    parser.add_argument("--no-latex", action="store_true",
-                        help="check without typesetting formulas (shows what the LaTeX check catches)")
+    parser.add_argument(
+        "--no-latex",
+        action="store_true",
+        help="check without typesetting formulas (shows what the LaTeX check catches)",
+    )
     parser.add_argument("--quiet", action="store_true")
     return parser.parse_args(argv)
 
@@ -349,15 +402,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             print(f"scene {index} ({source}): {outcome} {message}\n{document}")
         return {"outcome": outcome, "message": message, "document": document}
     command = "python experiments/fuzz_scenes.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    settings = {"scenes": args.scenes, "seed": args.seed, "workers": args.workers, "latex": not args.no_latex,
-                "command": command}
+    settings = {
+        "scenes": args.scenes,
+        "seed": args.seed,
+        "workers": args.workers,
+        "latex": not args.no_latex,
+        "command": command,
+    }
 
     def save(results: dict[str, Any]) -> tuple[Path, Path]:
         results["settings"] = settings
         return write_results(args.out, results, markdown(results))
 
-    results = fuzz(args.scenes, args.seed, args.workers, progress=not args.quiet, latex=not args.no_latex,
-                   partial=save)
+    results = fuzz(args.scenes, args.seed, args.workers, progress=not args.quiet, latex=not args.no_latex, partial=save)
     json_path, md_path = save(results)
     if not args.quiet:
         print(markdown(results))

@@ -2,7 +2,7 @@
 
 Run it from the repository root::
 
-    .venv/bin/python experiments/probe_encoders.py --data data/probe-l2 \\
+    .venv/bin/python -m experiments.probe_encoders --data data/probe-l2 \\
         --jepa runs/tiny-cpu/lightning_logs/version_0/weights.safetensors
 
 The encoder's shape comes from the hyperparameters stored in the weights file, which holds a whole
@@ -44,15 +44,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # run as a script from a checkout: make the library importable without installing
-    sys.path.insert(0, str(REPO))
+import torch
+from torch import nn
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from jepa_planner.data.shards import Sample, stream_samples  # noqa: E402
-from jepa_planner.probe import (  # noqa: E402
+from jepa_planner.data.shards import Sample, stream_samples
+from jepa_planner.probe import (
     FIT_METRICS,
     MAX_OBJECTS,
     VERB_NAMES,
@@ -63,16 +59,17 @@ from jepa_planner.probe import (  # noqa: E402
     stack_labels,
     train_and_evaluate_probe,
 )
-from jepa_planner.results import write_results  # noqa: E402
-from jepa_planner.systems.jepa import (  # noqa: E402
+from jepa_planner.results import write_results
+from jepa_planner.systems.jepa import effective_rank, energy_shares
+from jepa_planner.systems.runs import (
     add_shape_arguments,
-    effective_rank,
-    energy_shares,
     random_system,
     resolve_shape_arguments,
     shape_config,
     trained_system,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 DEFAULT_OUT = REPO / "experiments" / "results" / "probe_encoders"
 #: Metrics in the Markdown table, with their column titles.
@@ -378,7 +375,7 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Parse the command line, run the comparison with ``--threads`` torch threads, and return the results."""
     args = parse_args(argv)
-    command = "python experiments/probe_encoders.py " + shlex.join(sys.argv[1:] if argv is None else list(argv))
+    command = "python -m experiments.probe_encoders " + shlex.join(sys.argv[1:] if argv is None else list(argv))
     previous = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:

@@ -39,8 +39,8 @@ on this CPU a decoder step of batch 32 took about 0.43 s, so 2,000 steps would t
 
 Run it from the repository root::
 
-    .venv/bin/python experiments/run_study.py --jepa runs/tiny-cpu/lightning_logs/version_0/weights.safetensors
-    .venv/bin/python experiments/run_study.py --mini --work /tmp/study --out /tmp/study/results   # a minute
+    .venv/bin/python -m experiments.run_study --jepa runs/tiny-cpu/lightning_logs/version_0/weights.safetensors
+    .venv/bin/python -m experiments.run_study --mini --work /tmp/study --out /tmp/study/results   # a minute
 
 Outputs: ``<out>/study.json`` (settings, command, subsets, every run's figures), ``<out>/labels-<level>.png``,
 ``<out>/configs/*.yaml`` and ``--results`` (``experiments/RESULTS.md``; with ``--mini``, ``<out>/RESULTS.md``).
@@ -64,24 +64,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
+import yaml
+
+from jepa_planner.data.shards import DatasetSettings, DatasetWriter, Sample, read_index
+from jepa_planner.evaluation.harness import EvalSettings, evaluate, split_samples
+from jepa_planner.evaluation.report import HEADLINE, jsonable
+
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # run as a script from a checkout: make the library importable without installing
-    sys.path.insert(0, str(REPO))
-
-import numpy as np  # noqa: E402
-import yaml  # noqa: E402
-
-from jepa_planner.data.shards import (  # noqa: E402
-    DatasetSettings,
-    EncodedSample,
-    Sample,
-    read_index,
-    shard_name,
-    write_index,
-    write_shard,
-)
-from jepa_planner.evaluation.harness import evaluate, split_samples  # noqa: E402
-from jepa_planner.evaluation.report import HEADLINE, jsonable  # noqa: E402
 
 ENCODERS: Final = ("jepa", "scratch", "random")
 #: Columns of the RESULTS.md tables (harness figure keys and titles).
@@ -203,29 +193,12 @@ def default_jepa() -> str:
 # ---------------------------------------------------------------------------------------------------- label subsets
 
 
-def _members(sample: Sample, key: str) -> tuple[tuple[str, bytes], ...]:
-    """A read-back sample as the tar members ``shards.encode_sample`` writes, in the same order, keyed ``key``.
-
-    Keys are renumbered because two source directories both have a sample ``00000000``, and a shard reader groups
-    members by key."""
-    import io
-
-    def npy(array: np.ndarray) -> bytes:
-        buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
-        return buffer.getvalue()
-
-    arrays = tuple((f"{key}.{name}.npy", npy(array)) for name, array in sample.arrays.items())
-    meta = json.dumps(sample.meta, sort_keys=True, separators=(",", ":")).encode()
-    return (*arrays, (f"{key}.json", meta))
-
-
 class SubsetWriter:
     """Writes one label subset as a dataset directory of real shards, plus ``subset.json`` naming its clips."""
 
     def __init__(self, directory: Path, settings: dict[str, Any], labels: int, seed: int) -> None:
         self.directory, self.labels, self.seed = directory, labels, seed
-        self.settings = DatasetSettings(
+        dataset = DatasetSettings(
             level=0,
             seed=seed,
             width=settings["width"],
@@ -235,28 +208,15 @@ class SubsetWriter:
             curriculum="subset",
             n=labels,
         )
-        self.pending: list[EncodedSample] = []
-        self.shards: dict[str, dict[str, Any]] = {}
+        self.writer = DatasetWriter(directory, dataset)
         self.sources: list[dict[str, str]] = []
-        directory.mkdir(parents=True, exist_ok=True)
 
     def add(self, source: str, sample: Sample) -> None:
-        index = len(self.sources)
-        self.pending.append(EncodedSample(members=_members(sample, f"{index:08d}")))
+        self.writer.add(sample)
         self.sources.append({"directory": source, "key": sample.key, "scene_hash": sample.meta["scene_hash"]})
-        if len(self.pending) == SUBSET_SHARD:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            name = shard_name(len(self.shards))
-            digest = write_shard(self.directory / name, self.pending)
-            self.shards[name] = {"samples": len(self.pending), "sha256": digest}
-            self.pending = []
 
     def close(self) -> None:
-        self.flush()
-        write_index(self.directory, self.settings, self.shards)
+        self.writer.close()
         (self.directory / "subset.json").write_text(
             json.dumps({"labels": len(self.sources), "seed": self.seed, "clips": self.sources}, indent=1) + "\n"
         )
@@ -414,21 +374,17 @@ def train_and_evaluate(run: Run, args: argparse.Namespace, subset: Path) -> dict
             summary = json.loads(metrics.read_text())
         else:
             start = time.perf_counter()
-            summary = evaluate(
-                planner,
-                args.data,
+            settings = EvalSettings(
                 limit=args.limit_test,
                 refine=refine,
-                methods=methods,
-                out_dir=out_dir,
+                methods=tuple(methods),
                 seed=run.seed,
                 val_fraction=args.val_fraction,
                 test_fraction=args.test_fraction,
-                index_dirs=[subset],
-                progress=False,
-                force=True,
-                latent=args.jepa,
+                index_dirs=(str(subset),),
+                latent=None if args.jepa is None else str(args.jepa),
             )
+            summary = evaluate(planner, args.data, settings, out_dir=out_dir, progress=False, force=True)
             timing["eval_s"][label] = time.perf_counter() - start
             write_timing(run_dir, timing)
         for key, figures in summary["runs"].items():

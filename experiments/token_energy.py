@@ -2,7 +2,7 @@
 
 Run it from the repository root::
 
-    .venv/bin/python experiments/token_energy.py --data data/probe-l2-3k \\
+    .venv/bin/python -m experiments.token_energy --data data/probe-l2-3k \\
         --jepa runs/tiny-cpu/lightning_logs/version_0/weights.safetensors \\
                runs/exp-E/lightning_logs/version_0/weights.safetensors
 
@@ -31,16 +31,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # run as a script from a checkout: make the library importable without installing
-    sys.path.insert(0, str(REPO))
+from jepa_planner.data.shards import stream_samples
+from jepa_planner.evaluation.latent import jepa_target_encoder
+from jepa_planner.probe import extract_features
+from jepa_planner.results import write_results
+from jepa_planner.systems.jepa import JEPAPretraining, energy_shares
+from jepa_planner.systems.runs import random_system
+from jepa_planner.systems.weights import read_run_metadata
 
-from jepa_planner.data.shards import stream_samples  # noqa: E402
-from jepa_planner.evaluation.latent import jepa_target_encoder  # noqa: E402
-from jepa_planner.probe import extract_features  # noqa: E402
-from jepa_planner.results import write_results  # noqa: E402
-from jepa_planner.systems.jepa import JEPAPretraining, energy_shares, random_system  # noqa: E402
-from jepa_planner.systems.weights import read_run_metadata  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 DEFAULT_OUT = REPO / "experiments" / "results" / "token_energy"
 #: The shape hyperparameters a random encoder of the same kind needs.
@@ -112,7 +111,7 @@ def markdown(results: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Measure, write ``<out>.json`` and ``<out>.md``, and return the results."""
     args = parse_args(argv)
-    command = "python experiments/token_energy.py " + shlex.join(sys.argv[1:] if argv is None else list(argv))
+    command = "python -m experiments.token_energy " + shlex.join(sys.argv[1:] if argv is None else list(argv))
     results = {"command": command, "data": args.data, "clips": args.clips, "rows": measure(args)}
     json_path, md_path = write_results(args.out, results, markdown(results))
     print(f"[token_energy] wrote {json_path} and {md_path.name}", flush=True)

@@ -2,7 +2,7 @@
 
 Run it from the repository root::
 
-    .venv/bin/python experiments/violation_of_expectation.py --data data/pretrain-l2 \\
+    .venv/bin/python -m experiments.violation_of_expectation --data data/pretrain-l2 \\
         --jepa runs/tiny-cpu/lightning_logs/version_0/weights.safetensors --n 200
 
 Clips come from the ``--split`` (``test`` by default) of the ``--data`` directories, decided by scene hash as the
@@ -37,32 +37,30 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # run as a script from a checkout: make the library importable without installing
-    sys.path.insert(0, str(REPO))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from jepa_planner.data.datamodule import split_of  # noqa: E402
-from jepa_planner.data.shards import Sample, stream_samples  # noqa: E402
-from jepa_planner.evaluation.surprise import (  # noqa: E402
+from jepa_planner.data.datamodule import split_of
+from jepa_planner.data.shards import Sample, stream_samples
+from jepa_planner.evaluation.surprise import (
     INJECTORS,
     Violation,
     future_errors,
     roc_auc,
     still_frame_errors,
 )
-from jepa_planner.probe import clip_tensor  # noqa: E402
-from jepa_planner.results import write_results  # noqa: E402
-from jepa_planner.systems.jepa import (  # noqa: E402
-    JEPAPretraining,
+from jepa_planner.models.video import to_video
+from jepa_planner.results import write_results
+from jepa_planner.systems.jepa import JEPAPretraining
+from jepa_planner.systems.runs import (
     add_shape_arguments,
     random_system,
     resolve_shape_arguments,
     shape_config,
     trained_system,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 DEFAULT_OUT = REPO / "experiments" / "results" / "violation"
 #: Per-clip scores, with their titles in the report.
@@ -142,7 +140,7 @@ def score(scorer: Scorer, frames: Sequence[np.ndarray], batch_size: int) -> dict
     """Per-clip scores of clips ``[T, H, W, 3]`` uint8: ``mean`` and ``peak`` ``[S]``, ``per_slot`` ``[S, F]``."""
     errors = []
     for start in range(0, len(frames), batch_size):
-        errors.append(scorer(clip_tensor(np.stack(frames[start : start + batch_size]))))  # [B, F, N]
+        errors.append(scorer(to_video(np.stack(frames[start : start + batch_size]))))  # [B, F, N]
     error = torch.cat(errors)
     return {
         "mean": error.mean(dim=(1, 2)).numpy(),
@@ -323,7 +321,7 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Parse the command line, run with ``--threads`` torch threads, and return the results."""
     args = parse_args(argv)
-    command = "python experiments/violation_of_expectation.py " + shlex.join(
+    command = "python -m experiments.violation_of_expectation " + shlex.join(
         sys.argv[1:] if argv is None else list(argv)
     )
     previous = torch.get_num_threads()

@@ -8,7 +8,7 @@
 
 Usage::
 
-    python experiments/world_model.py --data data/pretrain-l2 data/pretrain-l3 \\
+    python -m experiments.world_model --data data/pretrain-l2 data/pretrain-l3 \\
         --jepa runs/tiny-cpu/lightning_logs/version_0/weights.safetensors
 
 writes ``experiments/results/world_model.md`` (and each part's own JSON and Markdown beside it).
@@ -21,11 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # run as a script from a checkout: make the library importable without installing
-    sys.path.insert(0, str(REPO))
-
-from experiments import eval_action_model, probe_encoders  # noqa: E402
+from experiments import eval_action_model, probe_encoders
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -70,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             str(results / "action_model"),
         ]
     )
-    command = "python experiments/world_model.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python -m experiments.world_model " + " ".join(sys.argv[1:] if argv is None else argv)
     parts = [(results / name).with_suffix(".md").read_text() for name in ("probe_encoders", "action_model")]
     (results / "world_model.md").write_text(
         "# World model evidence\n\nProduced by `" + command + "`.\n\n" + "\n\n".join(parts)

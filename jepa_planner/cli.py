@@ -24,16 +24,18 @@ Examples
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from codegen.cli import EXIT_OK, run_guarded
+from jepa_planner import clip_format
 
 #: Subcommands handled by LightningCLI.
 LIGHTNING_COMMANDS = ("fit", "validate", "test")
-#: Subcommands with their own argument parser (``jepa_planner.evaluation.harness``).
+#: The subcommand with its own argument parser (``eval_parser``; it runs ``jepa_planner.evaluation.harness``).
 EVAL_COMMAND = "eval"
 
 
@@ -193,8 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--n", type=_positive, required=True, help="number of clips")
     gen.add_argument("--out", required=True, help="dataset directory (created; rerun to resume)")
     gen.add_argument("--workers", type=_positive, default=1)
-    gen.add_argument("--res", type=_resolution, default=(64, 36), help="WIDTHxHEIGHT at 16:9 (default 64x36)")
-    gen.add_argument("--length", type=_positive, default=16, help="frames per clip (default 16)")
+    size = f"{clip_format.WIDTH}x{clip_format.HEIGHT}"
+    gen.add_argument("--res", type=_resolution, default=clip_format.SIZE, help=f"WIDTHxHEIGHT at 16:9 (default {size})")
+    frames = clip_format.FRAMES
+    gen.add_argument("--length", type=_positive, default=frames, help=f"frames per clip (default {frames})")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--shard-size", type=_positive, default=256)
     gen.add_argument("--curriculum", help="a curriculum YAML file (default: the packaged one)")
@@ -325,6 +329,123 @@ def run_lightning(argv: list[str] | None) -> int:
     return EXIT_OK
 
 
+def planner_arg(text: str) -> tuple[str, str | None]:
+    """``NAME=PATH`` or ``PATH`` (named after the file) from the command line; ``default`` is the shipped one."""
+    name, sep, path = text.partition("=")
+    if not sep:
+        path, name = text, Path(text).stem
+    if not name or "/" in name:
+        raise argparse.ArgumentTypeError(f"a planner's name must be non-empty without '/', not {name!r}")
+    return name, None if path == "default" else path
+
+
+def _non_negative_fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0 or math.isnan(value):
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def eval_parser() -> argparse.ArgumentParser:
+    """The arguments of ``jepa-planner eval`` (``jepa_planner.evaluation.harness``)."""
+    from jepa_planner.evaluation.methods import METHODS
+
+    parser = argparse.ArgumentParser(
+        prog="jepa-planner eval", description="Score planners and baselines on held-out clips, per curriculum level."
+    )
+    parser.add_argument(
+        "--planner",
+        type=planner_arg,
+        nargs="+",
+        metavar="[NAME=]PATH",
+        help="planner files to compare ('default': the shipped one; default: the shipped one)",
+    )
+    parser.add_argument("--data", nargs="+", required=True, metavar="DIR", help="dataset directories")
+    parser.add_argument("--split", choices=("train", "val", "test"), default="test")
+    parser.add_argument("--limit", type=_positive, help="at most this many clips from each directory")
+    parser.add_argument("--refine", type=_positive, default=1, help="render-and-compare candidates (default 1)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the refinement samples")
+    parser.add_argument(
+        "--baselines",
+        nargs="*",
+        default=[],
+        choices=METHODS[1:],
+        help="baselines to run on each planner, besides the planner itself",
+    )
+    parser.add_argument("--no-planner", action="store_true", help="run only the baselines")
+    parser.add_argument(
+        "--index",
+        nargs="+",
+        metavar="DIR",
+        help="datasets whose train split the nearest baseline retrieves from (default: --data)",
+    )
+    parser.add_argument("--index-limit", type=_positive, help="at most this many index clips from each directory")
+    parser.add_argument("--val-fraction", type=_non_negative_fraction, default=0.05)
+    parser.add_argument("--test-fraction", type=_non_negative_fraction, default=0.05)
+    parser.add_argument("--out", default="eval-results", help="output folder (default ./eval-results)")
+    parser.add_argument("--force", action="store_true", help="replace results already in --out")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads while evaluating (default 1, see evaluate(); 0: torch's own choice)",
+    )
+    parser.add_argument(
+        "--latent-jepa",
+        metavar="WEIGHTS",
+        help="a JEPA run's weights.safetensors whose target encoder measures the latent distance of every run "
+        "(default: each planner's own world encoder)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def run_eval(argv: Sequence[str]) -> int:
+    """``jepa-planner eval ...`` (``argv`` without ``eval``); user errors raise ``PlannerError`` subclasses."""
+    from jepa_planner.evaluation.harness import DEFAULT_PLANNER, EvalSettings, EvaluationError, PlannerSource, evaluate
+    from jepa_planner.evaluation.report import REPORT_FILES
+
+    args = eval_parser().parse_args(list(argv))
+    planners: dict[str, PlannerSource] = dict(args.planner or [(DEFAULT_PLANNER, None)])
+    if args.planner and len(planners) < len(args.planner):
+        raise EvaluationError("two planners share a name", hint="name them: --planner a=PATH b=PATH")
+    methods = ([] if args.no_planner else ["planner"]) + list(args.baselines)
+    if not methods:
+        raise EvaluationError("nothing to run", hint="drop --no-planner or add --baselines")
+    settings = EvalSettings(
+        split=args.split,
+        limit=args.limit,
+        refine=args.refine,
+        methods=tuple(methods),
+        seed=args.seed,
+        val_fraction=args.val_fraction,
+        test_fraction=args.test_fraction,
+        index_dirs=None if args.index is None else tuple(args.index),
+        index_limit=args.index_limit,
+        threads=args.threads or None,
+        latent=args.latent_jepa,
+    )
+    summary = evaluate(planners, args.data, settings, out_dir=args.out, progress=not args.quiet, force=args.force)
+    for run, figures in summary["runs"].items():
+        overall = figures["levels"]["all"]
+        print(
+            f"{run}: valid {_pct(overall['valid'])}, object F1 {_pct(overall['l1.object_f1'])}, "
+            f"SSIM {_num(overall['l3.ssim'])}, latency p50 {_num(overall['latency.median'])} s",
+            file=sys.stderr,
+        )
+    written = [name for name in REPORT_FILES if (Path(args.out) / name).exists()]
+    print(f"wrote {', '.join(written)} in {args.out}", file=sys.stderr)
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``jepa-planner``."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -332,9 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lightning_args = None if argv is None else arguments
         return run_guarded(lambda _: run_lightning(lightning_args), argparse.Namespace(), "jepa-planner")
     if arguments and arguments[0] == EVAL_COMMAND:
-        from jepa_planner.evaluation import harness
-
-        return run_guarded(lambda _: harness.main(arguments[1:]), argparse.Namespace(), "jepa-planner eval")
+        return run_guarded(lambda _: run_eval(arguments[1:]), argparse.Namespace(), "jepa-planner eval")
     args = build_parser().parse_args(arguments)
     return run_guarded(args.run, args, "jepa-planner")
 

@@ -34,6 +34,7 @@ from torch import nn
 
 from dsl import ir
 from jepa_planner.data.shards import Sample
+from jepa_planner.models.video import to_video
 
 #: Classes of the count head: 1 .. MAX_OBJECTS leaf objects (class ``i`` is ``i + 1`` objects).
 MAX_OBJECTS: Final = 8
@@ -98,12 +99,6 @@ def stack_labels(labels: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.T
     return {task: torch.stack([label[task] for label in labels]) for task in TASKS}
 
 
-def clip_tensor(frames: np.ndarray) -> torch.Tensor:
-    """Stored frames ``[..., T, H, W, 3]`` uint8 → float ``[..., T, 3, H, W]`` in [0, 1], as the encoders take."""
-    video = torch.from_numpy(np.ascontiguousarray(frames)).float().div_(255.0)
-    return rearrange(video, "... t h w c -> ... t c h w").contiguous()
-
-
 def extract_features(encoder: nn.Module, samples: Sequence[Sample], batch_size: int = 32) -> torch.Tensor:
     """Run a frozen encoder once over the samples' frames.
 
@@ -130,7 +125,7 @@ def extract_features(encoder: nn.Module, samples: Sequence[Sample], batch_size: 
         with torch.no_grad():
             for start in range(0, len(samples), batch_size):
                 frames = np.stack([s.arrays["frames"] for s in samples[start : start + batch_size]])  # [B,T,H,W,3]
-                tokens = encoder(clip_tensor(frames).to(device))  # [B, N, D]
+                tokens = encoder(to_video(frames).to(device))  # [B, N, D]
                 chunks.append(tokens.float().cpu())
     finally:
         encoder.train(was_training)

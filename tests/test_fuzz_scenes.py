@@ -15,8 +15,10 @@ def test_five_hundred_scenes_and_no_failure_after_the_checks(tmp_path: Path) -> 
     assert json.loads(out.with_name("fuzz.json").read_text(encoding="utf-8"))["total"] == results["total"]
     total = results["total"]
     assert sum(total[outcome] for outcome in OUTCOMES) == 500
-    assert {source: sum(counts.values()) for source, counts in results["counts"].items()} == {"schema": 250,
-                                                                                               "mutation": 250}
+    assert {source: sum(counts.values()) for source, counts in results["counts"].items()} == {
+        "schema": 250,
+        "mutation": 250,
+    }
     assert total["rendered"] >= 25, "enough scenes pass the checks for the benchmark to mean something"
     assert total["rejected"] > 0 and total["invalid"] > 0
     assert {outcome: total[outcome] for outcome in FAILURES} == dict.fromkeys(FAILURES, 0), results["failures"]

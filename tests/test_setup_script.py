@@ -40,8 +40,9 @@ def _setup(root: Path, **env: str) -> list[str]:
     log = root / "pip.log"
     log.unlink(missing_ok=True)
     path = f"{root.parent / 'bin'}{os.pathsep}{os.environ['PATH']}"
-    subprocess.run(["bash", "scripts/setup.sh"], cwd=root, env={**os.environ, "PATH": path, **env}, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["bash", "scripts/setup.sh"], cwd=root, env={**os.environ, "PATH": path, **env}, check=True, capture_output=True
+    )
     return log.read_text().splitlines() if log.exists() else []
 
 
@@ -52,7 +53,7 @@ def test_setup_reinstalls_when_the_torch_pin_or_its_options_change(tmp_path: Pat
     assert match is not None, "setup.sh pins torch in TORCH_PIN"
     first = _setup(root)
     assert any(line.endswith(f"install -q {match[1]}") for line in first), first
-    assert any('install -q -e .[dev]' in line for line in first), first
+    assert any("install -q -e .[dev]" in line for line in first), first
     assert _setup(root) == [], "nothing changed, so nothing is installed"
 
     script.write_text(script.read_text().replace(match[0], 'TORCH_PIN="torch==9.9.9"'))

@@ -25,6 +25,7 @@ from codegen.trace import Box, SceneTrace, trace_scene
 from dsl import ir
 from dsl.order import leaves
 from dsl.printer import to_text
+from jepa_planner import clip_format
 from jepa_planner.data.sampler import SceneSampler
 
 MIN_FPS = 4.0
@@ -175,9 +176,9 @@ def render_clip(
     level: int,
     seed: int,
     index: int,
-    length: int = 16,
-    width: int = 64,
-    height: int = 36,
+    length: int = clip_format.FRAMES,
+    width: int = clip_format.WIDTH,
+    height: int = clip_format.HEIGHT,
     media_dir: str | None = None,
 ) -> Clip:
     """Sample, render and label one clip whose scene passes the layout check.

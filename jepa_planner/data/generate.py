@@ -27,6 +27,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from jepa_planner import clip_format
 from jepa_planner.data.clips import render_clip
 from jepa_planner.data.sampler import CurriculumConfig, SceneSampler
 from jepa_planner.data.shards import (
@@ -51,9 +52,9 @@ class GenerateRequest:
     level: int
     n: int
     seed: int = 0
-    width: int = 64
-    height: int = 36
-    length: int = 16
+    width: int = clip_format.WIDTH
+    height: int = clip_format.HEIGHT
+    length: int = clip_format.FRAMES
     shard_size: int = 256
     workers: int = 1
     curriculum: str | None = None

@@ -23,7 +23,7 @@ import io
 import json
 import os
 import tarfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -90,12 +90,16 @@ class EncodedSample:
     members: tuple[tuple[str, bytes], ...]
 
 
+def _encode(key: str, arrays: Iterable[tuple[str, np.ndarray]], meta: dict[str, Any]) -> EncodedSample:
+    """The tar members of one sample: its arrays as ``.npy``, then its metadata as compact, key-sorted JSON."""
+    members = [(f"{key}.{name}.npy", _npy(array)) for name, array in arrays]
+    text = json.dumps(meta, sort_keys=True, separators=(",", ":")).encode()
+    return EncodedSample((*members, (f"{key}.json", text)))
+
+
 def encode_sample(clip: Clip) -> EncodedSample:
-    """The tar members of one clip: its arrays as ``.npy``, then its metadata as compact, key-sorted JSON."""
-    key = f"{clip.index:08d}"
-    members = [(f"{key}.{name}.npy", _npy(getattr(clip, name))) for name in ARRAYS]
-    meta = json.dumps(clip_metadata(clip), sort_keys=True, separators=(",", ":")).encode()
-    return EncodedSample((*members, (f"{key}.json", meta)))
+    """The tar members of one clip, keyed by its index."""
+    return _encode(f"{clip.index:08d}", ((name, getattr(clip, name)) for name in ARRAYS), clip_metadata(clip))
 
 
 class _HashingWriter(io.RawIOBase):
@@ -245,6 +249,46 @@ def dataset_shards(directory: str | Path) -> list[Path]:
             hint="rerun `jepa-planner data gen` to rebuild them",
         )
     return paths
+
+
+class DatasetWriter:
+    """Writes samples read back from other datasets into a new dataset directory: shards, then ``index.json``.
+
+    Samples are renumbered in the order they are added (two source directories can both hold a sample
+    ``00000000``, and a shard reader groups members by key).
+
+    Examples
+    --------
+    >>> writer = DatasetWriter(Path("subset"), settings)             # doctest: +SKIP
+    >>> for sample in stream_samples(["data/l2"]): writer.add(sample)  # doctest: +SKIP
+    >>> writer.close()                                                # doctest: +SKIP
+    """
+
+    def __init__(self, directory: Path, settings: DatasetSettings) -> None:
+        self.directory, self.settings = directory, settings
+        self.pending: list[EncodedSample] = []
+        self.shards: dict[str, dict[str, Any]] = {}
+        self.count = 0
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def add(self, sample: Sample) -> None:
+        self.pending.append(_encode(f"{self.count:08d}", sample.arrays.items(), sample.meta))
+        self.count += 1
+        if len(self.pending) == self.settings.shard_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the samples added since the last shard as a shard of their own."""
+        if self.pending:
+            name = shard_name(len(self.shards))
+            digest = write_shard(self.directory / name, self.pending)
+            self.shards[name] = {"samples": len(self.pending), "sha256": digest}
+            self.pending = []
+
+    def close(self) -> None:
+        """Write the last shard and the index."""
+        self.flush()
+        write_index(self.directory, self.settings, self.shards)
 
 
 def stream_samples(directories: Sequence[str | Path]) -> Iterator[Sample]:

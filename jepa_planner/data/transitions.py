@@ -19,6 +19,7 @@ from dsl import ir
 from jepa_planner.data.actions import transitions
 from jepa_planner.data.datamodule import split_of
 from jepa_planner.data.shards import dataset_shards, read_shard
+from jepa_planner.models.video import to_video
 
 SPLITS = ("train", "val", "test")
 
@@ -67,7 +68,7 @@ class TransitionDataset(Dataset[dict[str, torch.Tensor]]):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         item = self.items[index]
         out = {name: torch.from_numpy(value) for name, value in item.items() if name != "states"}
-        out["states"] = torch.from_numpy(item["states"]).permute(0, 3, 1, 2).float() / 255.0  # [L+1, 3, H, W]
+        out["states"] = to_video(item["states"])  # [L+1, 3, H, W]
         return out
 
 
@@ -96,28 +97,31 @@ class TransitionDataModule(L.LightningDataModule):
         limit: int | None = None,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters()  # for checkpoints and model cards; the code reads the attributes
+        self.data_dirs, self.batch_size, self.num_workers = list(data_dirs), batch_size, num_workers
+        self.max_steps, self.limit = max_steps, limit
+        self.val_fraction, self.test_fraction = val_fraction, test_fraction
         self.datasets: dict[str, TransitionDataset] = {}
 
     def setup(self, stage: str | None = None) -> None:
         for split in SPLITS:
             if split not in self.datasets:
                 self.datasets[split] = TransitionDataset(
-                    directories=self.hparams["data_dirs"],
+                    directories=self.data_dirs,
                     split=split,
-                    max_steps=self.hparams["max_steps"],
-                    val_fraction=self.hparams["val_fraction"],
-                    test_fraction=self.hparams["test_fraction"],
-                    limit=self.hparams["limit"],
+                    max_steps=self.max_steps,
+                    val_fraction=self.val_fraction,
+                    test_fraction=self.test_fraction,
+                    limit=self.limit,
                 )
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader[Any]:
         return DataLoader(
             self.datasets[split],
-            batch_size=self.hparams["batch_size"],
+            batch_size=self.batch_size,
             shuffle=shuffle,
-            num_workers=self.hparams["num_workers"],
-            drop_last=shuffle and len(self.datasets[split]) > self.hparams["batch_size"],
+            num_workers=self.num_workers,
+            drop_last=shuffle and len(self.datasets[split]) > self.batch_size,
         )
 
     def train_dataloader(self) -> DataLoader[Any]:

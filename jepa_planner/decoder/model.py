@@ -32,7 +32,7 @@ from torch import nn
 
 from jepa_planner.decoder.sequence import ObjectSequence
 from jepa_planner.decoder.timeline import Vocabulary
-from jepa_planner.decoder.vocab import COLORS, FILLS, KINDS, NO_OBJECT, OBJECT_HEADS
+from jepa_planner.decoder.vocab import COLORS, FILLS, KINDS, NO_OBJECT, OBJECT_HEADS, ObjectHead
 
 
 def pixel_features(video: torch.Tensor) -> torch.Tensor:
@@ -73,7 +73,7 @@ class SceneDecoder(nn.Module):
         heads: int = 4,
         max_tokens: int = 192,
         pixels: tuple[int, int, int] | None = None,
-        object_head: str = "set",
+        object_head: ObjectHead = "set",
     ) -> None:
         super().__init__()
         if object_head not in OBJECT_HEADS:

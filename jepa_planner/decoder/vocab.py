@@ -8,7 +8,7 @@ them against the IR.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal, get_args
 
 from dsl import ir
 
@@ -49,4 +49,5 @@ MAX_ANIMATIONS: Final = 3
 #: The label of an unknown colour or fill, left out of the losses (``torch.nn.functional.cross_entropy``'s).
 IGNORE: Final = -100
 #: How the objects are predicted: all at once from proposal queries, or written one after another.
-OBJECT_HEADS: Final = ("set", "sequence")
+ObjectHead = Literal["set", "sequence"]
+OBJECT_HEADS: Final = get_args(ObjectHead)

@@ -11,7 +11,8 @@ rendered predictions that have any overlap or any object off the frame added (``
 Several planner files can be compared in one report (``--planner jepa=a.safetensors scratch=b.safetensors``); the
 baselines ``unconstrained`` and ``nearest`` (``evaluation.methods``) run on each of them. ``--out`` receives
 ``metrics.json`` (settings, every figure, every clip's prediction), ``metrics.md`` (a table per level) and
-``metrics.png`` (bar charts of the headline figures), each written atomically.
+``metrics.png`` (bar charts of the headline figures), each written atomically. ``EvalSettings`` holds what is
+measured, and ``metrics.json`` keeps it; the command line is ``jepa_planner.cli``'s ``eval``.
 
 Examples
 --------
@@ -20,15 +21,14 @@ Examples
     jepa-planner eval --planner jepa_planner/weights/default.safetensors \\
         --data data/pretrain-l1 data/pretrain-l2 --limit 50 --baselines unconstrained nearest --out eval/default
 
-    result = evaluate("planner.safetensors", ["data/l1"], limit=5, methods=("planner", "nearest"), out_dir="out")
+    settings = EvalSettings(limit=5, methods=("planner", "nearest"))
+    result = evaluate("planner.safetensors", ["data/l1"], settings, out_dir="out")
     result["runs"]["planner/planner"]["levels"]["all"]["valid"]      # 1.0
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import math
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -52,7 +52,7 @@ from jepa_planner.evaluation.methods import (
     PlannerMethod,
     UnconstrainedMethod,
 )
-from jepa_planner.evaluation.report import REPORT_FILES, ClipResult, summarise, write_report
+from jepa_planner.evaluation.report import ClipResult, summarise, write_report
 from jepa_planner.evaluation.scoring import render_target, score_prediction
 from jepa_planner.planning.model import Planner, load_planner
 
@@ -67,6 +67,76 @@ class EvaluationError(PlannerError):
     exists)."""
 
     code = "evaluation error"
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    """What an evaluation measures with: one frozen object, passed down whole and stored in ``metrics.json``.
+
+    Parameters
+    ----------
+    split, limit
+        The split evaluated, and at most ``limit`` clips of it from each dataset directory.
+    refine
+        Render-and-compare candidates of the ``planner`` method (``Spec.refine``).
+    methods
+        Any of ``methods.METHODS``; each runs on every planner.
+    seed
+        Seed of the refinement samples.
+    val_fraction, test_fraction
+        The split shares the data was trained with (``ClipDataModule``'s defaults).
+    index_dirs, index_limit
+        The ``nearest`` baseline retrieves from the train split of these (default: the evaluated directories), at
+        most ``index_limit`` clips per directory.
+    warmup
+        Run each method once on the first clip, untimed, before timing any: latency is then the steady state.
+    threads
+        torch's intra-op threads while evaluating (restored afterwards); None leaves them as they are. One by
+        default: a plan is a chain of small ops, and on a busy 2-core machine two threads made planning a tiny
+        planner's clip about 100 times slower (3.8 s against 0.04 s), which would swamp the latency figures.
+    latent
+        A JEPA run's ``weights.safetensors``: its target encoder measures ``l3.latent_l1`` (``evaluation.latent``)
+        for every run, so that planners with different encoders are measured alike. None measures each planner
+        with its own ``world_encoder``.
+    """
+
+    split: Split = "test"
+    limit: int | None = None
+    refine: int = 1
+    methods: tuple[str, ...] = ("planner",)
+    seed: int = 0
+    val_fraction: float = 0.05
+    test_fraction: float = 0.05
+    index_dirs: tuple[str, ...] | None = None
+    index_limit: int | None = None
+    warmup: bool = True
+    threads: int | None = 1
+    latent: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.refine < 1:
+            raise EvaluationError(f"refine must be at least 1, not {self.refine}")
+        check_methods(self.methods)
+
+    def as_json(
+        self, planner: PlannerSource | Mapping[str, PlannerSource], data_dirs: Sequence[str | Path]
+    ) -> dict[str, Any]:
+        """The ``settings`` block of ``metrics.json``, with the planners and datasets they were applied to."""
+        return {
+            "split": self.split,
+            "limit": self.limit,
+            "refine": self.refine,
+            "seed": self.seed,
+            "methods": list(dict.fromkeys(self.methods)),
+            "planners": {name: _describe(source) for name, source in _named(planner).items()},
+            "data_dirs": [str(d) for d in data_dirs],
+            "index_dirs": [str(d) for d in self.index_dirs or data_dirs],
+            "index_limit": self.index_limit,
+            "val_fraction": self.val_fraction,
+            "test_fraction": self.test_fraction,
+            "threads": self.threads,
+            "latent": self.latent if self.latent is not None else "each planner's world encoder",
+        }
 
 
 @dataclass(frozen=True)
@@ -169,32 +239,27 @@ def check_methods(methods: Sequence[str]) -> None:
 
 
 def build_methods(
-    planners: Mapping[str, Planner],
-    methods: Sequence[str],
-    *,
-    refine: int,
-    seed: int,
-    index_dirs: Sequence[str | Path],
-    index_limit: int | None,
-    val_fraction: float,
-    test_fraction: float,
+    planners: Mapping[str, Planner], settings: EvalSettings, index_dirs: Sequence[str | Path]
 ) -> dict[str, tuple[Method, float]]:
     """Every run ``"<planner>/<method>"`` and the seconds spent setting it up (the retrieval index, for one)."""
-    check_methods(methods)
     runs: dict[str, tuple[Method, float]] = {}
     for planner_name, planner in planners.items():
-        for method_name in dict.fromkeys(methods):
+        for method_name in dict.fromkeys(settings.methods):
             start = time.perf_counter()
             method: Method
             if method_name == "planner":
-                method = PlannerMethod(planner, refine=refine, seed=seed)
+                method = PlannerMethod(planner, refine=settings.refine, seed=settings.seed)
             elif method_name == "unconstrained":
                 method = UnconstrainedMethod(planner)
             else:
                 index = (
                     (s.arrays["frames"], s.meta["dsl"])
                     for s in split_samples(
-                        index_dirs, "train", val_fraction=val_fraction, test_fraction=test_fraction, limit=index_limit
+                        index_dirs,
+                        "train",
+                        val_fraction=settings.val_fraction,
+                        test_fraction=settings.test_fraction,
+                        limit=settings.index_limit,
                     )
                 )
                 try:
@@ -230,37 +295,24 @@ def _predict(method: Method, clip: HeldOutClip, name: str) -> tuple[str, float, 
 def _run_all(
     planner: PlannerSource | Mapping[str, PlannerSource],
     data_dirs: Sequence[str | Path],
-    *,
-    split: Split,
-    limit: int | None,
-    refine: int,
-    methods: Sequence[str],
-    seed: int,
-    val_fraction: float,
-    test_fraction: float,
-    index_dirs: Sequence[str | Path] | None,
-    index_limit: int | None,
+    settings: EvalSettings,
     progress: bool,
-    warmup: bool,
-    latent: str | Path | None,
 ) -> tuple[dict[str, list[ClipResult]], dict[str, float]]:
     """Every run's result on every clip, and each run's set-up seconds (``evaluate`` without the report)."""
     from tqdm import tqdm
 
     loaded = load_planners(planner)
-    yardsticks = latent_yardsticks(loaded, latent)
-    clips = held_out_clips(data_dirs, split, limit=limit, val_fraction=val_fraction, test_fraction=test_fraction)
-    runs = build_methods(
-        loaded,
-        methods,
-        refine=refine,
-        seed=seed,
-        index_dirs=list(index_dirs or data_dirs),
-        index_limit=index_limit,
-        val_fraction=val_fraction,
-        test_fraction=test_fraction,
+    yardsticks = latent_yardsticks(loaded, settings.latent)
+    split = settings.split
+    clips = held_out_clips(
+        data_dirs,
+        split,
+        limit=settings.limit,
+        val_fraction=settings.val_fraction,
+        test_fraction=settings.test_fraction,
     )
-    if warmup:  # first-call costs (TeX compiles, lazy imports, allocator) are not a clip's latency
+    runs = build_methods(loaded, settings, list(settings.index_dirs or data_dirs))
+    if settings.warmup:  # first-call costs (TeX compiles, lazy imports, allocator) are not a clip's latency
         for method, _ in runs.values():
             _predict(method, clips[0], parse(clips[0].dsl).name)
     results: dict[str, list[ClipResult]] = {run: [] for run in runs}
@@ -277,22 +329,11 @@ def _run_all(
 def evaluate(
     planner: PlannerSource | Mapping[str, PlannerSource],
     data_dirs: Sequence[str | Path],
+    settings: EvalSettings | None = None,
     *,
-    split: Split = "test",
-    limit: int | None = None,
-    refine: int = 1,
-    methods: Sequence[str] = ("planner",),
     out_dir: str | Path | None = None,
-    seed: int = 0,
-    val_fraction: float = 0.05,
-    test_fraction: float = 0.05,
-    index_dirs: Sequence[str | Path] | None = None,
-    index_limit: int | None = None,
     progress: bool = True,
     force: bool = False,
-    warmup: bool = True,
-    threads: int | None = 1,
-    latent: str | Path | None = None,
 ) -> dict[str, Any]:
     """Evaluate planners and baselines on the held-out clips of ``data_dirs``; see the module docstring.
 
@@ -301,34 +342,15 @@ def evaluate(
     planner
         A planner (loaded, a file, or None for the shipped default), or a mapping of names to planners.
     data_dirs
-        Dataset directories; clips of ``split`` are evaluated, at most ``limit`` from each directory.
-    refine
-        Render-and-compare candidates of the ``planner`` method (``Spec.refine``).
-    methods
-        Any of ``methods.METHODS``; each runs on every planner.
+        Dataset directories; clips of ``settings.split`` are evaluated.
+    settings
+        What to measure, and how (``EvalSettings``; None: its defaults). They are stored in ``metrics.json``.
     out_dir
         Where to write ``metrics.json``, ``metrics.md`` and ``metrics.png``; None writes nothing.
-    seed
-        Seed of the refinement samples.
-    val_fraction, test_fraction
-        The split shares the data was trained with (``ClipDataModule``'s defaults).
-    index_dirs, index_limit
-        The ``nearest`` baseline retrieves from the train split of these (default ``data_dirs``), at most
-        ``index_limit`` clips per directory.
     progress
         Show a progress bar on stderr.
     force
         Replace an existing ``metrics.json`` in ``out_dir``.
-    warmup
-        Run each method once on the first clip, untimed, before timing any: latency is then the steady state.
-    threads
-        torch's intra-op threads while evaluating (restored afterwards); None leaves them as they are. One by
-        default: a plan is a chain of small ops, and on a busy 2-core machine two threads made planning a tiny
-        planner's clip about 100 times slower (3.8 s against 0.04 s), which would swamp the latency figures.
-    latent
-        A JEPA run's ``weights.safetensors``: its target encoder measures ``l3.latent_l1`` (``evaluation.latent``)
-        for every run, so that planners with different encoders are measured alike. None measures each planner
-        with its own ``world_encoder``.
 
     Returns
     -------
@@ -343,55 +365,23 @@ def evaluate(
     CheckpointError
         A planner file is missing or damaged.
     EvaluationError
-        An unknown method, or ``out_dir`` holds results already and ``force`` is off.
+        ``out_dir`` holds results already and ``force`` is off.
     """
+    settings = settings or EvalSettings()
     if out_dir is not None and (Path(out_dir) / "metrics.json").exists() and not force:
         raise EvaluationError(
             "the output folder holds results already",
             filename=str(out_dir),
             hint="pass --force to replace them, or choose another --out",
         )
-    if refine < 1:
-        raise EvaluationError(f"refine must be at least 1, not {refine}")
-    check_methods(methods)
     previous = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
+    if settings.threads is not None:
+        torch.set_num_threads(settings.threads)
     try:
-        results, setup = _run_all(
-            planner,
-            data_dirs,
-            split=split,
-            limit=limit,
-            refine=refine,
-            methods=methods,
-            seed=seed,
-            val_fraction=val_fraction,
-            test_fraction=test_fraction,
-            index_dirs=index_dirs,
-            index_limit=index_limit,
-            progress=progress,
-            warmup=warmup,
-            latent=latent,
-        )
+        results, setup = _run_all(planner, data_dirs, settings, progress)
     finally:
         torch.set_num_threads(previous)
-    settings = {
-        "split": split,
-        "limit": limit,
-        "refine": refine,
-        "seed": seed,
-        "methods": list(dict.fromkeys(methods)),
-        "planners": {name: _describe(source) for name, source in _named(planner).items()},
-        "data_dirs": [str(d) for d in data_dirs],
-        "index_dirs": [str(d) for d in index_dirs or data_dirs],
-        "index_limit": index_limit,
-        "val_fraction": val_fraction,
-        "test_fraction": test_fraction,
-        "threads": threads,
-        "latent": str(latent) if latent is not None else "each planner's world encoder",
-    }
-    summary = summarise(results, settings, setup=setup)
+    summary = summarise(results, settings.as_json(planner, data_dirs), setup=setup)
     if out_dir is not None:
         write_report(Path(out_dir), summary)
     return summary
@@ -405,126 +395,3 @@ def _describe(source: PlannerSource) -> str:
     if source is None:
         return "<shipped default>"
     return "<in memory>" if isinstance(source, Planner) else str(source)
-
-
-def planner_arg(text: str) -> tuple[str, str | None]:
-    """``NAME=PATH`` or ``PATH`` (named after the file) from the command line; ``default`` is the shipped one."""
-    name, sep, path = text.partition("=")
-    if not sep:
-        path, name = text, Path(text).stem
-    if not name or "/" in name:
-        raise argparse.ArgumentTypeError(f"a planner's name must be non-empty without '/', not {name!r}")
-    return name, None if path == "default" else path
-
-
-def _non_negative_fraction(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0 or math.isnan(value):
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The arguments of ``jepa-planner eval``."""
-    parser = argparse.ArgumentParser(
-        prog="jepa-planner eval", description="Score planners and baselines on held-out clips, per curriculum level."
-    )
-    parser.add_argument(
-        "--planner",
-        type=planner_arg,
-        nargs="+",
-        metavar="[NAME=]PATH",
-        help="planner files to compare ('default': the shipped one; default: the shipped one)",
-    )
-    parser.add_argument("--data", nargs="+", required=True, metavar="DIR", help="dataset directories")
-    parser.add_argument("--split", choices=("train", "val", "test"), default="test")
-    parser.add_argument("--limit", type=_positive, help="at most this many clips from each directory")
-    parser.add_argument("--refine", type=_positive, default=1, help="render-and-compare candidates (default 1)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the refinement samples")
-    parser.add_argument(
-        "--baselines",
-        nargs="*",
-        default=[],
-        choices=METHODS[1:],
-        help="baselines to run on each planner, besides the planner itself",
-    )
-    parser.add_argument("--no-planner", action="store_true", help="run only the baselines")
-    parser.add_argument(
-        "--index",
-        nargs="+",
-        metavar="DIR",
-        help="datasets whose train split the nearest baseline retrieves from (default: --data)",
-    )
-    parser.add_argument("--index-limit", type=_positive, help="at most this many index clips from each directory")
-    parser.add_argument("--val-fraction", type=_non_negative_fraction, default=0.05)
-    parser.add_argument("--test-fraction", type=_non_negative_fraction, default=0.05)
-    parser.add_argument("--out", default="eval-results", help="output folder (default ./eval-results)")
-    parser.add_argument("--force", action="store_true", help="replace results already in --out")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch threads while evaluating (default 1, see evaluate(); 0: torch's own choice)",
-    )
-    parser.add_argument(
-        "--latent-jepa",
-        metavar="WEIGHTS",
-        help="a JEPA run's weights.safetensors whose target encoder measures the latent distance of every run "
-        "(default: each planner's own world encoder)",
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``jepa-planner eval ...`` (``argv`` without ``eval``); user errors raise ``PlannerError`` subclasses."""
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    planners: dict[str, PlannerSource] = dict(args.planner or [(DEFAULT_PLANNER, None)])
-    if args.planner and len(planners) < len(args.planner):
-        raise EvaluationError("two planners share a name", hint="name them: --planner a=PATH b=PATH")
-    methods = ([] if args.no_planner else ["planner"]) + list(args.baselines)
-    if not methods:
-        raise EvaluationError("nothing to run", hint="drop --no-planner or add --baselines")
-    summary = evaluate(
-        planners,
-        args.data,
-        split=args.split,
-        limit=args.limit,
-        refine=args.refine,
-        methods=methods,
-        out_dir=args.out,
-        seed=args.seed,
-        val_fraction=args.val_fraction,
-        test_fraction=args.test_fraction,
-        index_dirs=args.index,
-        index_limit=args.index_limit,
-        progress=not args.quiet,
-        force=args.force,
-        threads=args.threads or None,
-        latent=args.latent_jepa,
-    )
-    for run, figures in summary["runs"].items():
-        overall = figures["levels"]["all"]
-        print(
-            f"{run}: valid {_pct(overall['valid'])}, object F1 {_pct(overall['l1.object_f1'])}, "
-            f"SSIM {_num(overall['l3.ssim'])}, latency p50 {_num(overall['latency.median'])} s",
-            file=sys.stderr,
-        )
-    written = [name for name in REPORT_FILES if (Path(args.out) / name).exists()]
-    print(f"wrote {', '.join(written)} in {args.out}", file=sys.stderr)
-    return 0
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
-
-
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"

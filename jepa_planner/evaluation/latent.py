@@ -1,7 +1,8 @@
 """JEPA-latent distance between a target clip and the render of a prediction: our own yardstick, never a headline.
 
-``LatentDistance`` embeds both clips with a frozen encoder and reports the mean absolute difference of their
-layer-normed tokens, the L1 energy V-JEPA 2-AC minimises between a predicted latent and a goal's. It says how far
+``LatentDistance`` fits both clips to a frozen encoder and reports their ``models.video.latent_distance``: the mean
+absolute difference of their layer-normed tokens, the L1 energy V-JEPA 2-AC minimises between a predicted latent
+and a goal's, and the energy ``plan`` reports. It says how far
 apart the world model *sees* the two clips. Since the planner was trained in that same space, a low figure is
 weaker evidence than a high SSIM or render-log F1, which is why DESIGN.md keeps it out of the headline.
 
@@ -9,8 +10,6 @@ Which encoder measures it matters more than for any other metric: distances from
 ``jepa_target_encoder`` loads the EMA target encoder of a JEPA run's ``weights.safetensors`` (its shape comes from the
 hyperparameters the run stored with the weights), so that every planner of one report is measured with the same
 yardstick; without one, the harness measures each planner with its own ``Planner.world_encoder``.
-
-Axis key: t time, h height, w width, c channels, n tokens, d features.
 """
 
 from __future__ import annotations
@@ -18,11 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from einops import rearrange
 from torch import nn
 
+from jepa_planner.models.video import latent_distance
 from jepa_planner.planning.inputs import fit_clip
 from jepa_planner.systems.weights import CheckpointError, read_run_metadata
 
@@ -50,18 +47,14 @@ class LatentDistance:
         self.frames = frames
         self.size = size
 
-    def embed(self, clip: np.ndarray) -> torch.Tensor:
-        """Layer-normed tokens ``[N, D]`` of one clip ``[T, H, W, 3]`` uint8."""
+    def fit(self, clip: np.ndarray) -> np.ndarray:
+        """One clip ``[T, H, W, 3]`` uint8 resampled and resized to what the encoder takes."""
         fitted, _ = fit_clip(clip, length=self.frames, size=self.size)
-        video = rearrange(torch.from_numpy(np.ascontiguousarray(fitted)).float() / 255.0, "t h w c -> 1 t c h w")
-        device = next(iter(self.encoder.parameters()), torch.empty(0)).device
-        with torch.no_grad():
-            tokens = self.encoder(video.to(device))[0].float()  # [N, D]
-        return F.layer_norm(tokens, tokens.shape[-1:]).cpu()
+        return fitted
 
     def __call__(self, target: np.ndarray, predicted: np.ndarray) -> float:
         """The distance between two clips ``[T, H, W, 3]`` uint8; 0 for the same clip."""
-        return float((self.embed(target) - self.embed(predicted)).abs().mean())
+        return latent_distance(self.encoder, self.fit(target), self.fit(predicted))
 
 
 def jepa_target_encoder(path: str | Path) -> tuple[nn.Module, int, tuple[int, int]]:
@@ -72,7 +65,8 @@ def jepa_target_encoder(path: str | Path) -> tuple[nn.Module, int, tuple[int, in
     CheckpointError
         The file is missing, damaged, or not the weights of a ``JEPAPretraining`` run.
     """
-    from jepa_planner.systems.jepa import JEPAPretraining, trained_system
+    from jepa_planner.systems.jepa import JEPAPretraining
+    from jepa_planner.systems.runs import trained_system
 
     system_name, hparams = read_run_metadata(path)
     if system_name != JEPAPretraining.__name__:

@@ -26,7 +26,6 @@ from typing import Final, Protocol
 import numpy as np
 import torch
 import torch.nn.functional as F
-from einops import rearrange
 
 from dsl import ir
 from dsl.parser import parse
@@ -34,6 +33,7 @@ from dsl.printer import to_text
 from jepa_planner.decoder.decode import DecodedScene, decode_scene, object_ir
 from jepa_planner.decoder.model import SceneDecoder
 from jepa_planner.decoder.timeline import render_tokens
+from jepa_planner.models.video import to_video
 from jepa_planner.planning.inputs import load_clip
 from jepa_planner.planning.model import Planner
 from jepa_planner.planning.plan import Spec, plan
@@ -52,12 +52,6 @@ class Method(Protocol):
     def predict(self, frames: np.ndarray, *, name: str) -> str:
         """DSL text for ``frames`` ``[T, H, W, 3]`` uint8, with the scene called ``name``."""
         ...
-
-
-def as_clip(frames: np.ndarray) -> torch.Tensor:
-    """``[T, H, W, 3]`` uint8 → ``[1, T, 3, H, W]`` float in [0, 1], as the encoder takes it."""
-    clip = torch.from_numpy(np.ascontiguousarray(frames)).float().div(255.0)
-    return rearrange(clip, "t h w c -> 1 t c h w")
 
 
 def fitted(planner: Planner, frames: np.ndarray) -> np.ndarray:
@@ -116,7 +110,7 @@ class UnconstrainedMethod:
 
     def predict(self, frames: np.ndarray, *, name: str) -> str:
         with torch.no_grad():
-            clip = as_clip(fitted(self.planner, frames))
+            clip = to_video(fitted(self.planner, frames))[None]
             memory, predicted = self.planner.decoder.objects(self.planner.encoder(clip), clip)  # [1, N, D]
             decoded = decode_scene(
                 self.planner.decoder,
@@ -132,7 +126,7 @@ class UnconstrainedMethod:
 
 def embed(planner: Planner, clips: Sequence[np.ndarray]) -> torch.Tensor:
     """Unit-length clip embeddings ``[B, D]``: layer-normed encoder tokens, mean-pooled over tokens."""
-    batch = torch.cat([as_clip(fitted(planner, frames)) for frames in clips])  # [B, T, 3, H, W]
+    batch = torch.cat([to_video(fitted(planner, frames))[None] for frames in clips])  # [B, T, 3, H, W]
     with torch.no_grad():
         tokens = planner.encoder(batch)  # [B, N, D]
     pooled = F.layer_norm(tokens, tokens.shape[-1:]).mean(dim=1)  # [B, D]

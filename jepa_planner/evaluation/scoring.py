@@ -41,6 +41,7 @@ from dsl.checks import check
 from dsl.errors import DSLError
 from dsl.metrics import compare
 from dsl.parser import parse
+from jepa_planner import clip_format
 from jepa_planner.data.clips import MIN_FPS, resample_indices, scene_duration
 from jepa_planner.evaluation.render_log import LogEntry, render_log, render_log_f1
 from jepa_planner.evaluation.visual import visual_scores
@@ -138,7 +139,11 @@ def render_clip(
 
 
 def render_target(
-    target: ir.Scene, *, size: tuple[int, int] = (64, 36), frames: int = 16, media_dir: str | None = None
+    target: ir.Scene,
+    *,
+    size: tuple[int, int] = clip_format.SIZE,
+    frames: int = clip_format.FRAMES,
+    media_dir: str | None = None,
 ) -> TargetRender:
     """Render a target once (clip and log) for scoring many predictions against it; Manim failures raise."""
     clip, _ = render_clip(target, size=size, frames=frames, media_dir=media_dir)
@@ -212,8 +217,8 @@ def score_prediction(
     target: ir.Scene | TargetRender,
     predicted_text: str,
     *,
-    size: tuple[int, int] = (64, 36),
-    frames: int = 16,
+    size: tuple[int, int] = clip_format.SIZE,
+    frames: int = clip_format.FRAMES,
     media_dir: str | None = None,
     latent: Callable[[np.ndarray, np.ndarray], float] | None = None,
 ) -> PairScore:

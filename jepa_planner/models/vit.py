@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
+from jepa_planner import clip_format
 from jepa_planner.masks import apply_masks
 
 
@@ -113,9 +114,9 @@ class VideoViT(nn.Module):
     def __init__(
         self,
         *,
-        frames: int = 16,
-        height: int = 36,
-        width: int = 64,
+        frames: int = clip_format.FRAMES,
+        height: int = clip_format.HEIGHT,
+        width: int = clip_format.WIDTH,
         channels: int = 3,
         tubelet: tuple[int, int, int] = (4, 6, 8),
         preset: str = "tiny",

@@ -32,12 +32,13 @@ import av
 import numpy as np
 from PIL import Image, ImageSequence
 
+from jepa_planner import clip_format
 from jepa_planner.data.clips import resample_indices
 from jepa_planner.errors import PlannerError
 
 #: What the model sees: frames per clip, and (width, height).
-MODEL_LENGTH = 16
-MODEL_SIZE = (64, 36)
+MODEL_LENGTH = clip_format.FRAMES
+MODEL_SIZE = clip_format.SIZE
 #: Containers read with PyAV.
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
 #: Files read with Pillow: every frame of a .gif, one frame of a still.

@@ -24,6 +24,7 @@ from jepa_planner.data.actions import ActionArrays, encode_step
 from jepa_planner.decoder.decode import DecodedObject
 from jepa_planner.decoder.vocab import PALETTE, SHIFT_DIRECTIONS
 from jepa_planner.models.action import ActionConditionedPredictor, encode_states
+from jepa_planner.models.video import to_video
 from jepa_planner.models.vit import VideoViT
 
 _ANGLES = (45.0, 90.0, 180.0, -90.0)
@@ -124,7 +125,7 @@ def search_steps(
     )
     pictures = np.concatenate([np.zeros_like(keyframes[:1]), keyframes])  # the empty canvas comes first
     with torch.no_grad():
-        states = torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 255.0
+        states = to_video(pictures)
         latents = encode_states(encoder, states)  # [K+1, S, D]
     beams: list[tuple[float, list[SearchStep], dict[str, str]]] = [(0.0, [], {n: "hidden" for n in names})]
     for gap in range(len(keyframes)):

@@ -30,7 +30,9 @@ from safetensors.torch import save_file
 from torch import nn
 
 from codegen.media import atomic_path
+from jepa_planner import clip_format
 from jepa_planner.decoder.model import SceneDecoder
+from jepa_planner.decoder.vocab import ObjectHead
 from jepa_planner.models.action import ActionConditionedPredictor
 from jepa_planner.models.vit import VideoViT
 from jepa_planner.systems.weights import CheckpointError, load_state, read_run_metadata, reading_weights
@@ -43,9 +45,9 @@ DEFAULT_NAME = "default.safetensors"
 class PlannerConfig:
     """The architecture of a planner file (what its tensors need to load)."""
 
-    frames: int = 16
-    height: int = 36
-    width: int = 64
+    frames: int = clip_format.FRAMES
+    height: int = clip_format.HEIGHT
+    width: int = clip_format.WIDTH
     tubelet: tuple[int, int, int] = (4, 6, 8)
     preset: str = "tiny"
     slots: int = 6
@@ -56,7 +58,7 @@ class PlannerConfig:
     predictor: dict[str, int] | None = field(default=None)
     world_encoder: bool = False
     pixel_pathway: bool = False
-    object_head: str = "set"
+    object_head: ObjectHead = "set"
 
     @classmethod
     def from_json(cls, text: str, path: str) -> PlannerConfig:
@@ -195,7 +197,7 @@ def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = N
         **geometry,
         max_steps=int(hparams.get("timeline_steps", 8)),
         pixel_pathway=bool(hparams.get("pixel_pathway", False)),
-        object_head=str(hparams.get("object_head", "set")),
+        object_head=hparams.get("object_head", "set"),
         slots=int(state["decoder.queries"].shape[0] if "decoder.queries" in state else hparams.get("slots", 6)),
         decoder_width=int(state["decoder.word.weight"].shape[1]),
         decoder_depth=int(hparams.get("decoder_depth", 2)),

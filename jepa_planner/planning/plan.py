@@ -28,7 +28,6 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 import torch
-import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from codegen.compiler import compile_scene
@@ -43,6 +42,7 @@ from jepa_planner.decoder.decode import decode_scene, object_ir, pick_objects
 from jepa_planner.decoder.vocab import KINDS
 from jepa_planner.evaluation.fidelity import to_grid
 from jepa_planner.fitting import EFFORT_BUDGETS, fit, loss, render_grid
+from jepa_planner.models.video import latent_distance, to_video
 from jepa_planner.perception import perceive, read_clip
 from jepa_planner.planning.inputs import FrameSource, InputError, load_clip, read_keyframes
 from jepa_planner.planning.keyframes import search_steps
@@ -185,18 +185,6 @@ def _cached_planner(path: str | None) -> Planner:
     return load_planner(path)
 
 
-def _as_clip(frames: np.ndarray) -> torch.Tensor:
-    """``[T, H, W, 3]`` uint8 → ``[1, T, 3, H, W]`` float in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div(255.0)[None]
-
-
-def _latents(planner: Planner, frames: np.ndarray) -> torch.Tensor:
-    """Layer-normed world-model tokens of a clip, the space the JEPA energy is measured in."""
-    with torch.no_grad():
-        tokens = planner.world_encoder(_as_clip(frames))
-    return F.layer_norm(tokens, tokens.shape[-1:])
-
-
 def _kind_limited(predicted: dict[str, torch.Tensor], kinds: Sequence[str] | None) -> dict[str, torch.Tensor]:
     """Predictions with every kind outside ``kinds`` made impossible."""
     if not kinds:
@@ -311,7 +299,7 @@ def replace_duration(spec: Spec, duration: float) -> Spec:
 def _energy(planner: Planner, scene: ir.Scene, frames: np.ndarray) -> float:
     """JEPA energy of a plan against the model-sized input ``frames``."""
     rendered, _ = render_scene(scene, length=planner.config.frames, size=planner.size)
-    return float((_latents(planner, rendered) - _latents(planner, frames)).abs().mean())
+    return latent_distance(planner.world_encoder, rendered, frames)
 
 
 def plan_with_decoder(spec: Spec, *, planner: Planner | str | Path | None = None) -> SceneGraph:
@@ -329,8 +317,7 @@ def _decode_clip(planner: Planner, spec: Spec, frames: np.ndarray) -> SceneGraph
     """The learned decoder's plan: ``spec.refine`` candidates ranked by JEPA energy."""
     config = planner.config
     notes: list[str] = []
-    target = _latents(planner, frames)
-    clip_tensor = _as_clip(frames)
+    clip_tensor = to_video(frames)[None]
     memory, predicted = planner.decoder.objects(planner.encoder(clip_tensor), clip_tensor)
     predicted = _kind_limited(predicted, spec.objects)
     max_objects = len(spec.objects) if spec.objects else None
@@ -356,7 +343,7 @@ def _decode_clip(planner: Planner, spec: Spec, frames: np.ndarray) -> SceneGraph
             continue
         seen.add(text)
         rendered, _ = render_scene(scene, length=config.frames, size=planner.size)
-        energy = float((_latents(planner, rendered) - target).abs().mean())
+        energy = latent_distance(planner.world_encoder, rendered, frames)
         if best is None or energy < best[0]:
             best = (energy, scene, decoded.repaired)
     assert best is not None, "the greedy candidate is always compared"
@@ -391,7 +378,7 @@ def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:
     # The objects: decoded from a clip that shows the empty canvas, then each keyframe in turn.
     storyboard = np.concatenate([np.zeros_like(stills[:1]), stills])
     clip = storyboard[resample_indices(len(storyboard), config.frames)]
-    clip_tensor = _as_clip(clip)
+    clip_tensor = to_video(clip)[None]
     memory, predicted = planner.decoder.objects(planner.encoder(clip_tensor), clip_tensor)
     predicted = _kind_limited(predicted, spec.objects)
     decoded = pick_objects(predicted, 0, max_objects=len(spec.objects) if spec.objects else None)
@@ -411,6 +398,6 @@ def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:
         _checked(scene.model_copy(update={"timeline": timeline or (ir.Wait(duration=1.0),)})), spec.duration
     )
     rendered, _ = render_scene(scene, length=config.frames, size=planner.size)
-    energy = float((_latents(planner, rendered) - _latents(planner, clip)).abs().mean())
+    energy = latent_distance(planner.world_encoder, rendered, clip)
     notes.append(f"keyframes: beam search over {len(steps)} steps with the action-conditioned predictor")
     return SceneGraph(scene, clip, energy, 1, tuple(notes))

@@ -19,6 +19,7 @@ import lightning as L
 import torch
 from einops import rearrange
 
+from jepa_planner import clip_format
 from jepa_planner.models.action import ActionConditionedPredictor, encode_states
 from jepa_planner.models.vit import VideoViT
 from jepa_planner.systems.jepa import JEPAPretraining
@@ -52,9 +53,9 @@ class ActionConditionedTraining(L.LightningModule):
         self,
         *,
         encoder_weights: str | None = None,
-        frames: int = 16,
-        height: int = 36,
-        width: int = 64,
+        frames: int = clip_format.FRAMES,
+        height: int = clip_format.HEIGHT,
+        width: int = clip_format.WIDTH,
         tubelet: tuple[int, int, int] = (4, 6, 8),
         preset: str = "tiny",
         pred_dim: int = 128,
@@ -65,7 +66,8 @@ class ActionConditionedTraining(L.LightningModule):
         rollout_weight: float = 0.5,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters()  # for checkpoints, run metadata and model cards; the code reads the attributes
+        self.lr, self.weight_decay, self.rollout_weight = lr, weight_decay, rollout_weight
         jepa = JEPAPretraining(frames=frames, height=height, width=width, tubelet=tubelet, preset=preset)
         if encoder_weights is not None:
             load_weights(jepa, encoder_weights)
@@ -108,7 +110,7 @@ class ActionConditionedTraining(L.LightningModule):
             rollout_mask = mask[:, 1:]
             out["loss_rollout"] = masked_l1(rolled, z[:, 2:], rollout_mask)
             out["baseline_rollout"] = masked_l1(z[:, :-2], z[:, 2:], rollout_mask)
-        out["loss"] = out["loss_teacher"] + self.hparams["rollout_weight"] * out.get("loss_rollout", 0.0)
+        out["loss"] = out["loss_teacher"] + self.rollout_weight * out.get("loss_rollout", 0.0)
         return out
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
@@ -124,6 +126,4 @@ class ActionConditionedTraining(L.LightningModule):
         self.log_dict({f"test/{k}": v for k, v in self.losses(batch).items()}, sync_dist=True)
 
     def configure_optimizers(self) -> Any:
-        return torch.optim.AdamW(
-            self.predictor.parameters(), lr=self.hparams["lr"], weight_decay=self.hparams["weight_decay"]
-        )
+        return torch.optim.AdamW(self.predictor.parameters(), lr=self.lr, weight_decay=self.weight_decay)

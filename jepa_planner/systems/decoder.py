@@ -25,12 +25,13 @@ import torch
 import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 
+from jepa_planner import clip_format
 from jepa_planner.decoder.model import SceneDecoder
 from jepa_planner.decoder.sequence import FIELDS
 from jepa_planner.decoder.targets import SceneTargets, batch_targets, object_tokens
-from jepa_planner.decoder.vocab import IGNORE, NO_OBJECT
+from jepa_planner.decoder.vocab import IGNORE, NO_OBJECT, ObjectHead
 from jepa_planner.models.vit import VideoViT
-from jepa_planner.systems.jepa import JEPAPretraining
+from jepa_planner.systems.jepa import JEPAPretraining, one_of
 from jepa_planner.systems.schedule import warmup_cosine
 from jepa_planner.systems.weights import load_weights
 
@@ -99,9 +100,9 @@ class DecoderTraining(L.LightningModule):
         *,
         encoder_weights: str | None = None,
         freeze_encoder: bool = True,
-        frames: int = 16,
-        height: int = 36,
-        width: int = 64,
+        frames: int = clip_format.FRAMES,
+        height: int = clip_format.HEIGHT,
+        width: int = clip_format.WIDTH,
         tubelet: tuple[int, int, int] = (4, 6, 8),
         preset: str = "tiny",
         slots: int = 6,
@@ -115,10 +116,16 @@ class DecoderTraining(L.LightningModule):
         warmup_steps: int = 100,
         no_object_weight: float = 0.2,
         pixel_pathway: bool = True,
-        object_head: str = "set",
+        object_head: ObjectHead = "set",
     ) -> None:
         super().__init__()
-        self.save_hyperparameters()
+        one_of("object_head", object_head, ObjectHead)
+        self.save_hyperparameters()  # for checkpoints, run metadata and model cards; the code reads the attributes
+        self.freeze_encoder, self.frames = freeze_encoder, frames
+        self.timeline_steps, self.max_tokens = timeline_steps, max_tokens
+        self.lr, self.encoder_lr, self.weight_decay, self.warmup_steps = lr, encoder_lr, weight_decay, warmup_steps
+        self.no_object_weight = no_object_weight
+        self.object_head: ObjectHead = object_head
         jepa = JEPAPretraining(frames=frames, height=height, width=width, tubelet=tubelet, preset=preset)
         if encoder_weights is not None:
             load_weights(jepa, encoder_weights)
@@ -135,25 +142,25 @@ class DecoderTraining(L.LightningModule):
 
     def train(self, mode: bool = True) -> DecoderTraining:
         super().train(mode)
-        if self.hparams["freeze_encoder"]:
+        if self.freeze_encoder:
             self.encoder.eval()
         return self
 
     def encode(self, frames: torch.Tensor) -> torch.Tensor:
         """``[B, T, 3, H, W]`` → encoder tokens ``[B, N, D]`` (without gradients when frozen)."""
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.hparams["freeze_encoder"]):
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_encoder):
             return self.encoder(frames)  # type: ignore[no-any-return]
 
     def losses(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
-        targets = batch_targets(batch, self.decoder.vocab, max_steps=self.hparams["timeline_steps"])
+        targets = batch_targets(batch, self.decoder.vocab, max_steps=self.timeline_steps)
         tokens = self.encode(batch["frames"])
         memory = self.decoder.read(tokens, batch["frames"])
-        if self.hparams["object_head"] == "sequence":
+        if self.object_head == "sequence":
             out, state, token_rows = self._sequence_losses(memory, targets)
         else:
             out, state, token_rows = self._set_losses(memory, targets)
         zero = memory.sum() * 0.0
-        length = min(max((len(r) for r in token_rows), default=1), self.hparams["max_tokens"])
+        length = min(max((len(r) for r in token_rows), default=1), self.max_tokens)
         steps = pad_tokens(token_rows, max(length, 1)).to(self.device)
         logits = self.decoder.steps(memory, state, self.decoder.input_ids(steps))
         out["loss_steps"] = (
@@ -165,7 +172,7 @@ class DecoderTraining(L.LightningModule):
         return out
 
     def _loss_weights(self) -> dict[str, float]:
-        if self.hparams["object_head"] == "sequence":
+        if self.object_head == "sequence":
             return {"loss_objects": 1.0, "loss_steps": 1.0}
         names = ("loss_kind", "loss_color", "loss_fill", "loss_appear", "loss_steps", "loss_objectness")
         return {**dict.fromkeys(names, 1.0), "loss_box": 5.0}
@@ -193,7 +200,7 @@ class DecoderTraining(L.LightningModule):
     ) -> tuple[dict[str, torch.Tensor], torch.Tensor, list[list[int]]]:
         """The set head's losses (matched by ``match``), its slot states ``[B, K, W]`` and the timeline targets
         with pointers moved to the matched slots."""
-        positives = [object_tokens(t, self.encoder.grid, self.hparams["frames"]).to(self.device) for t in targets]
+        positives = [object_tokens(t, self.encoder.grid, self.frames).to(self.device) for t in targets]
         objectness_target = torch.zeros(memory.shape[:2], device=self.device)
         for i, found in enumerate(positives):
             objectness_target[i, found] = 1.0
@@ -217,7 +224,7 @@ class DecoderTraining(L.LightningModule):
             words = self.decoder.vocab.words
             token_rows.append([t if t < words else words + int(slot_of[t - words]) for t in target.tokens])
         class_weight = torch.ones(NO_OBJECT + 1, device=self.device)
-        class_weight[NO_OBJECT] = self.hparams["no_object_weight"]
+        class_weight[NO_OBJECT] = self.no_object_weight
         out = {"loss_kind": F.cross_entropy(predicted["kind"].flatten(0, 1), kind_target.flatten(), class_weight)}
         pos_weight = torch.tensor(float(memory.shape[1]) / slots, device=self.device)
         out["loss_objectness"] = F.binary_cross_entropy_with_logits(
@@ -266,8 +273,8 @@ class DecoderTraining(L.LightningModule):
         self.log_dict({f"test/{k}": v for k, v in out.items()}, sync_dist=True, batch_size=batch["frames"].shape[0])
 
     def configure_optimizers(self) -> Any:
-        groups = [{"params": list(self.decoder.parameters()), "lr": self.hparams["lr"]}]
-        if not self.hparams["freeze_encoder"]:
-            groups.append({"params": list(self.encoder.parameters()), "lr": self.hparams["encoder_lr"]})
-        optimizer = torch.optim.AdamW(groups, weight_decay=self.hparams["weight_decay"])
-        return warmup_cosine(optimizer, int(self.trainer.estimated_stepping_batches), self.hparams["warmup_steps"])
+        groups = [{"params": list(self.decoder.parameters()), "lr": self.lr}]
+        if not self.freeze_encoder:
+            groups.append({"params": list(self.encoder.parameters()), "lr": self.encoder_lr})
+        optimizer = torch.optim.AdamW(groups, weight_decay=self.weight_decay)
+        return warmup_cosine(optimizer, int(self.trainer.estimated_stepping_batches), self.warmup_steps)

@@ -27,21 +27,19 @@ Axis key: b batch, t time, n tokens, k context tokens, m target tokens, d featur
 
 from __future__ import annotations
 
-import argparse
 import copy
 import math
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import lightning as L
 import torch
 import torch.nn.functional as F
 from einops import rearrange, reduce
 
+from jepa_planner import clip_format
 from jepa_planner.masks import MaskMixture, apply_masks
 from jepa_planner.models.vit import Predictor, VideoViT
 from jepa_planner.systems.schedule import warmup_cosine
-from jepa_planner.systems.weights import CheckpointError, load_weights, read_run_metadata
 
 
 def effective_rank(features: torch.Tensor) -> torch.Tensor:
@@ -70,7 +68,7 @@ def vicreg_terms(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 #: How the target tokens are normalised before the loss (``JEPAPretraining(target_norm=...)``).
-TARGET_NORMS: tuple[str, ...] = ("layer", "centred")
+TargetNorm = Literal["layer", "centred"]
 
 
 def token_parts(tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -152,10 +150,22 @@ def random_resized_crop(
 
 
 #: What the anti-collapse terms can see (``JEPAPretraining(regularise=...)``).
-REGULARISE: tuple[str, ...] = ("clip", "tokens", "centred")
+Regularise = Literal["clip", "tokens", "centred"]
+#: Where the prediction targets come from (``JEPAPretraining(targets=...)``).
+Targets = Literal["ema", "online"]
 
 
-def regularised_features(context: torch.Tensor, index: torch.Tensor, num_tokens: int, mode: str) -> torch.Tensor:
+def one_of(name: str, value: object, choices: Any) -> None:
+    """Raise a ``ValueError`` naming ``name`` unless ``value`` is one of the ``Literal`` type ``choices``' values.
+
+    LightningCLI checks these from the type already; this catches the same mistake made from Python.
+    """
+    allowed = get_args(choices)
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
+
+
+def regularised_features(context: torch.Tensor, index: torch.Tensor, num_tokens: int, mode: Regularise) -> torch.Tensor:
     """The features the anti-collapse terms see, from context tokens ``[B, K, D]`` at positions ``index [B, K]``.
 
     ``clip``: ``[B, D]`` clip means; ``tokens``: ``[B * K, D]``; ``centred``: ``[B * K, D]``, each token minus the
@@ -240,9 +250,9 @@ class JEPAPretraining(L.LightningModule):
     def __init__(
         self,
         *,
-        frames: int = 16,
-        height: int = 36,
-        width: int = 64,
+        frames: int = clip_format.FRAMES,
+        height: int = clip_format.HEIGHT,
+        width: int = clip_format.WIDTH,
         tubelet: tuple[int, int, int] = (4, 6, 8),
         preset: str = "tiny",
         pred_dim: int = 64,
@@ -256,22 +266,28 @@ class JEPAPretraining(L.LightningModule):
         foreground_weight: float = 0.0,
         masks: tuple[str, ...] = ("short", "long"),
         sigreg_weight: float = 0.0,
-        regularise: str = "clip",
-        targets: str = "ema",
-        target_norm: str = "layer",
+        regularise: Regularise = "clip",
+        targets: Targets = "ema",
+        target_norm: TargetNorm = "layer",
         crop_scale: tuple[float, float] | None = None,
         mask_seed: int = 0,
     ) -> None:
         super().__init__()
-        if targets not in ("ema", "online"):
-            raise ValueError(f"targets must be 'ema' or 'online', got {targets!r}")
-        if regularise not in REGULARISE:
-            raise ValueError(f"regularise must be one of {list(REGULARISE)}, got {regularise!r}")
+        one_of("targets", targets, Targets)
+        one_of("regularise", regularise, Regularise)
         if crop_scale is not None and not 0.0 < crop_scale[0] <= crop_scale[1] <= 1.0:
             raise ValueError(f"crop_scale must be two shares of the frame, 0 < low <= high <= 1; got {crop_scale}")
-        if target_norm not in TARGET_NORMS:
-            raise ValueError(f"target_norm must be one of {list(TARGET_NORMS)}, got {target_norm!r}")
-        self.save_hyperparameters()
+        one_of("target_norm", target_norm, TargetNorm)
+        self.save_hyperparameters()  # for checkpoints, run metadata and model cards; the code reads the attributes
+        tubelet_t, tubelet_h, tubelet_w = tubelet
+        self.tubelet = (tubelet_t, tubelet_h, tubelet_w)
+        self.lr, self.weight_decay, self.warmup_steps = lr, weight_decay, warmup_steps
+        self.ema = (float(ema[0]), float(ema[1]))
+        self.vicreg_weight, self.sigreg_weight, self.foreground_weight = vicreg_weight, sigreg_weight, foreground_weight
+        self.regularise: Regularise = regularise
+        self.targets: Targets = targets
+        self.target_norm: TargetNorm = target_norm
+        self.crop_scale = None if crop_scale is None else (float(crop_scale[0]), float(crop_scale[1]))
         self.encoder = VideoViT(frames=frames, height=height, width=width, tubelet=tubelet, preset=preset)
         self.target_encoder = copy.deepcopy(self.encoder).requires_grad_(False)
         self.predictor = Predictor(
@@ -293,42 +309,42 @@ class JEPAPretraining(L.LightningModule):
         """
         context_index, target_index = masks or self.masks(batch_size=video.shape[0], generator=self.mask_generator)
         context_index, target_index = context_index.to(self.device), target_index.to(self.device)
-        if self.hparams["targets"] == "ema":
+        if self.targets == "ema":
             with torch.no_grad():
                 targets = self.target_encoder(video)  # [B, N, D]
         else:  # LeJEPA: the online encoder on the whole clip, gradients and all; SIGReg alone keeps it from collapse
             targets = self.encoder(video)
         targets = F.layer_norm(targets, targets.shape[-1:])
         watched = targets.detach()  # the collapse monitors see the layer-normed features, whatever the loss sees
-        if self.hparams["target_norm"] == "centred":
+        if self.target_norm == "centred":
             targets = centred_targets(targets)
         context = self.encoder(video, context_index)  # [B, K, D]
         predicted = self.predictor(context, context_index, target_index)  # [B, M, D]
         error = (predicted - apply_masks(targets, target_index)).abs().mean(dim=-1)  # [B, M]
-        if self.hparams["foreground_weight"] > 0:
-            share = foreground_share(video, self.hparams["tubelet"])  # [B, N]
-            weight = 1.0 + self.hparams["foreground_weight"] * torch.gather(share, 1, target_index)
+        if self.foreground_weight > 0:
+            share = foreground_share(video, self.tubelet)  # [B, N]
+            weight = 1.0 + self.foreground_weight * torch.gather(share, 1, target_index)
             out = {"loss_jepa": (weight * error).sum() / weight.sum()}
         else:
             out = {"loss_jepa": error.mean()}
         loss = out["loss_jepa"]
-        if self.hparams["vicreg_weight"] > 0 or self.hparams["sigreg_weight"] > 0:
-            seen = regularised_features(context, context_index, self.encoder.num_tokens, self.hparams["regularise"])
-            if self.hparams["vicreg_weight"] > 0:
+        if self.vicreg_weight > 0 or self.sigreg_weight > 0:
+            seen = regularised_features(context, context_index, self.encoder.num_tokens, self.regularise)
+            if self.vicreg_weight > 0:
                 variance, covariance = vicreg_terms(seen)
                 out.update(loss_variance=variance, loss_covariance=covariance)
-                loss = loss + self.hparams["vicreg_weight"] * (variance + 0.04 * covariance)
-            if self.hparams["sigreg_weight"] > 0:
+                loss = loss + self.vicreg_weight * (variance + 0.04 * covariance)
+            if self.sigreg_weight > 0:
                 out["loss_sigreg"] = sigreg(seen)
-                loss = loss + self.hparams["sigreg_weight"] * out["loss_sigreg"]
+                loss = loss + self.sigreg_weight * out["loss_sigreg"]
         clip_mean = watched.mean(dim=1)  # [B, D]
         out.update(loss=loss, target_std=watched.flatten(0, 1).std(dim=0).mean(), target_rank=effective_rank(clip_mean))
         return out
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         video = batch["frames"]
-        if self.hparams["crop_scale"] is not None:
-            video = random_resized_crop(video, tuple(self.hparams["crop_scale"]))
+        if self.crop_scale is not None:
+            video = random_resized_crop(video, self.crop_scale)
         out = self.jepa_loss(video)
         self.log_dict({f"train/{k}": v.detach() for k, v in out.items() if k != "loss"})
         self.log("train/loss", out["loss"].detach(), prog_bar=True)
@@ -345,7 +361,7 @@ class JEPAPretraining(L.LightningModule):
 
     def momentum(self) -> float:
         """The EMA momentum at the current step (linear from ``ema[0]`` to ``ema[1]``)."""
-        start, end = self.hparams["ema"]
+        start, end = self.ema
         total = max(int(self.trainer.estimated_stepping_batches), 1) if self._trainer is not None else 1
         progress = min(self.global_step / total, 1.0)
         return float(start + (end - start) * progress)
@@ -379,86 +395,9 @@ class JEPAPretraining(L.LightningModule):
         no_decay = [p for p in params if p.dim() < 2]
         optimizer = torch.optim.AdamW(
             [
-                {"params": decay, "weight_decay": self.hparams["weight_decay"]},
+                {"params": decay, "weight_decay": self.weight_decay},
                 {"params": no_decay, "weight_decay": 0.0},
             ],
-            lr=self.hparams["lr"],
+            lr=self.lr,
         )
-        return warmup_cosine(optimizer, int(self.trainer.estimated_stepping_batches), self.hparams["warmup_steps"])
-
-
-#: The tiny-cpu shape (``experiments/configs/tiny-cpu.yaml``): what a shape flag means when neither the command
-#: line nor the weights file says otherwise.
-TINY_CPU_SHAPE: dict[str, Any] = {
-    "frames": 16,
-    "height": 36,
-    "width": 64,
-    "tubelet": [4, 6, 8],
-    "preset": "tiny",
-    "pred_dim": 64,
-    "pred_depth": 2,
-    "pred_heads": 4,
-}
-
-
-def add_shape_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags that fix a ``JEPAPretraining``'s shape, for scripts that load its weights.
-
-    Left out, each comes from the hyperparameters stored in the weights file (``resolve_shape_arguments``), and
-    from the tiny-cpu config when the file has none.
-    """
-    shape = parser.add_argument_group("encoder (default: as stored in the weights file, else the tiny-cpu config)")
-    shape.add_argument("--frames", type=int)
-    shape.add_argument("--height", type=int)
-    shape.add_argument("--width", type=int)
-    shape.add_argument("--tubelet", type=int, nargs=3, metavar=("T", "H", "W"))
-    shape.add_argument("--preset")
-    shape.add_argument("--pred-dim", type=int)
-    shape.add_argument("--pred-depth", type=int)
-    shape.add_argument("--pred-heads", type=int)
-
-
-def resolve_shape_arguments(args: argparse.Namespace, weights: str | Path) -> argparse.Namespace:
-    """Fill the shape flags left out (None) from ``weights``' stored hyperparameters, else from ``TINY_CPU_SHAPE``.
-
-    A file that cannot be read leaves the defaults: loading it later raises the ``CheckpointError`` that says why.
-    """
-    try:
-        system, stored = read_run_metadata(weights)
-    except CheckpointError:
-        system, stored = None, {}
-    if system != JEPAPretraining.__name__:
-        stored = {}
-    for key, default in TINY_CPU_SHAPE.items():
-        if getattr(args, key) is None:
-            value = stored.get(key, default)
-            setattr(args, key, list(value) if key == "tubelet" else value)
-    return args
-
-
-def shape_config(args: argparse.Namespace) -> dict[str, Any]:
-    """``JEPAPretraining`` constructor arguments from the flags of ``add_shape_arguments`` (resolved)."""
-    return {
-        "frames": args.frames,
-        "height": args.height,
-        "width": args.width,
-        "tubelet": tuple(args.tubelet),
-        "preset": args.preset,
-        "pred_dim": args.pred_dim,
-        "pred_depth": args.pred_depth,
-        "pred_heads": args.pred_heads,
-    }
-
-
-def trained_system(config: dict[str, Any], weights: str | Path) -> JEPAPretraining:
-    """A ``JEPAPretraining`` of this shape with the weights file loaded (``CheckpointError`` if it does not fit)."""
-    system = JEPAPretraining(**config)
-    load_weights(system, weights)
-    return system
-
-
-def random_system(config: dict[str, Any], seed: int) -> JEPAPretraining:
-    """A freshly initialised ``JEPAPretraining``, drawn after ``torch.manual_seed(seed)`` (global RNG untouched)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return JEPAPretraining(**config)
+        return warmup_cosine(optimizer, int(self.trainer.estimated_stepping_batches), self.warmup_steps)

@@ -33,9 +33,12 @@ TEX_PAYLOADS = [
 
 def _scene(obj: ir.ObjectBase) -> ir.Scene:
     """The object placed relative to a circle (an empty mobject fails there) and shown."""
-    return ir.Scene(name="Payload", objects=(obj, ir.Circle(name="c")),
-                    relations=(ir.NextTo(subject=obj.name, target="c", direction="UP"),),
-                    timeline=(ir.Add(targets=(obj.name, "c")),))
+    return ir.Scene(
+        name="Payload",
+        objects=(obj, ir.Circle(name="c")),
+        relations=(ir.NextTo(subject=obj.name, target="c", direction="UP"),),
+        timeline=(ir.Add(targets=(obj.name, "c")),),
+    )
 
 
 @pytest.mark.parametrize(

@@ -131,8 +131,12 @@ def test_json_scenes_are_checked_compiled_and_rendered_like_dsl(tmp_path: Path) 
     dsl_file = write(tmp_path, GOOD)
     json_file = tmp_path / "scene.json"
     assert main(["fmt", str(dsl_file), "--to", "json", "-o", str(json_file)]) == 0
-    assert json.loads(json_file.read_text())["objects"][0] == {"kind": "Circle", "name": "c", "color": "BLUE",
-                                                               "radius": 1.0}
+    assert json.loads(json_file.read_text())["objects"][0] == {
+        "kind": "Circle",
+        "name": "c",
+        "color": "BLUE",
+        "radius": 1.0,
+    }
     assert main(["check", str(json_file)]) == 0
     assert main(["compile", str(json_file), "-o", str(tmp_path / "a.py")]) == 0
     assert main(["compile", str(dsl_file), "-o", str(tmp_path / "b.py")]) == 0
@@ -147,8 +151,11 @@ def test_json_scenes_are_checked_compiled_and_rendered_like_dsl(tmp_path: Path) 
 
 
 def test_json_check_errors_name_the_json_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    document = {"name": "A", "objects": [{"kind": "Circle", "name": "c"}],
-                "timeline": [{"kind": "play", "animations": [{"kind": "FadeOut", "target": "c"}]}]}
+    document = {
+        "name": "A",
+        "objects": [{"kind": "Circle", "name": "c"}],
+        "timeline": [{"kind": "play", "animations": [{"kind": "FadeOut", "target": "c"}]}],
+    }
     source = write(tmp_path, json.dumps(document), "scene.json")
     assert main(["check", str(source)]) == 1
     assert f"{source}: $.timeline[0].animations[0]: timeline error: FadeOut removes c" in capsys.readouterr().err

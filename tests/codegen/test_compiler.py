@@ -54,7 +54,7 @@ def test_strings_reach_the_source_only_as_literals(payload: str) -> None:
 
 def test_small_scene_compiles_to_exact_source() -> None:
     scene = parse(
-        "scene Demo\nc = Circle(radius=1.0, color=BLUE)\nt = Text(\"hi\")\nt.next_to(c, UP, buff=0.3)\n"
+        'scene Demo\nc = Circle(radius=1.0, color=BLUE)\nt = Text("hi")\nt.next_to(c, UP, buff=0.3)\n'
         "intro: play(Create(c), FadeIn(t, shift=DOWN), run_time=2.0)\nwait(0.5)\nplay(Shift(c, (1, -0.5)))\n"
     )
     assert compile_scene(scene) == (

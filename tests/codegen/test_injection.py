@@ -20,15 +20,26 @@ CALLS = {"Text", "MathTex", "Circle", "self.play", "self.wait", "Write", "Create
 NAMES = {"Scene", "self", "t", "m", "c", "BLUE", "Text", "MathTex", "Circle", "Write", "Create", "FadeIn"}
 
 
-def scene_with(text: str = "words", tex: str = "x", label: str = "intro", color: str = "BLUE",
-               name: str = "Inject", object_name: str = "c") -> ir.Scene:
+def scene_with(
+    text: str = "words",
+    tex: str = "x",
+    label: str = "intro",
+    color: str = "BLUE",
+    name: str = "Inject",
+    object_name: str = "c",
+) -> ir.Scene:
     """A scene with one value of every string field: scene name, object names, text, formula, colour, step label."""
     return ir.Scene(
         name=name,
-        objects=(ir.TextObj(name="t", text=text), ir.MathTex(name="m", tex=tex), ir.Circle(name=object_name,
-                                                                                             color=color)),
-        timeline=(ir.Play(animations=(ir.Write(target="t"), ir.Create(target="m")), label=label),
-                  ir.Play(animations=(ir.FadeIn(target=object_name),))),
+        objects=(
+            ir.TextObj(name="t", text=text),
+            ir.MathTex(name="m", tex=tex),
+            ir.Circle(name=object_name, color=color),
+        ),
+        timeline=(
+            ir.Play(animations=(ir.Write(target="t"), ir.Create(target="m")), label=label),
+            ir.Play(animations=(ir.FadeIn(target=object_name),)),
+        ),
     )
 
 
@@ -70,19 +81,27 @@ def test_closed_string_fields_refuse_payloads(field: str, payload: str) -> None:
 
 
 _anything = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), min_size=1, max_size=40)
-_tricky = st.lists(st.sampled_from(["'", '"', "\\", '"""', "'''", "\n", "\r", "{", "}", "#", ")", "(", ";", "x"]),
-                   min_size=1, max_size=20).map("".join)
+_tricky = st.lists(
+    st.sampled_from(["'", '"', "\\", '"""', "'''", "\n", "\r", "{", "}", "#", ")", "(", ";", "x"]),
+    min_size=1,
+    max_size=20,
+).map("".join)
 
 
 _identifier = st.from_regex(r"[a-z][A-Za-z0-9_]{0,8}", fullmatch=True)
 
 
-@given(text=_anything | _tricky, tex=_anything | _tricky, label=_anything | _tricky | _identifier,
-       color=_anything | _tricky | st.from_regex(r"#[0-9A-Fa-f]{6}", fullmatch=True),
-       name=_anything | _tricky | st.from_regex(r"[A-Z][A-Za-z0-9_]{0,8}", fullmatch=True),
-       object_name=_anything | _tricky | _identifier)
-def test_arbitrary_strings_in_every_field_stay_literals(text: str, tex: str, label: str, color: str, name: str,
-                                                        object_name: str) -> None:
+@given(
+    text=_anything | _tricky,
+    tex=_anything | _tricky,
+    label=_anything | _tricky | _identifier,
+    color=_anything | _tricky | st.from_regex(r"#[0-9A-Fa-f]{6}", fullmatch=True),
+    name=_anything | _tricky | st.from_regex(r"[A-Z][A-Za-z0-9_]{0,8}", fullmatch=True),
+    object_name=_anything | _tricky | _identifier,
+)
+def test_arbitrary_strings_in_every_field_stay_literals(
+    text: str, tex: str, label: str, color: str, name: str, object_name: str
+) -> None:
     fields = {"text": text, "tex": tex, "label": label, "color": color, "name": name, "object_name": object_name}
     accepted: dict[str, str] = {}
     for field, value in fields.items():  # the closed fields take only identifiers, palette names and hex colours
@@ -97,6 +116,9 @@ def test_arbitrary_strings_in_every_field_stay_literals(text: str, tex: str, lab
     source = compile_scene(scene)
     circle = scene.objects[2]
     assert isinstance(circle, ir.Circle) and circle.color is not None
-    assert_literals_only(source, {accepted.get("text", "words"), accepted.get("tex", "x"), circle.color},
-                         NAMES | {circle.name, circle.color})
+    assert_literals_only(
+        source,
+        {accepted.get("text", "words"), accepted.get("tex", "x"), circle.color},
+        NAMES | {circle.name, circle.color},
+    )
     assert f"class {scene.name}(Scene):" in source

@@ -71,8 +71,7 @@ def test_member_placed_against_its_own_group_is_a_cycle() -> None:
         ("c = Circle()\nplay(FadeOut(c))\n", "FadeOut removes c, which is not on screen yet", 3),
         ("c = Circle()\nplay(Create(c))\nplay(Create(c))\n", "already on screen", 4),
         ("c = Circle()\nplay(Create(c))\nplay(FadeOut(c))\nplay(Indicate(c))\n", "which was removed on line 4", 5),
-        ("a = Circle()\nb = Square()\nadd(a)\nplay(ReplacementTransform(a, b))\nplay(Rotate(a, 90))\n",
-         "removed", 6),
+        ("a = Circle()\nb = Square()\nadd(a)\nplay(ReplacementTransform(a, b))\nplay(Rotate(a, 90))\n", "removed", 6),
         ("a = Circle()\nb = Square()\nadd(a, b)\nplay(Transform(a, b))\n", "morphs into b, which is already", 5),
         ("a = Circle()\nplay(Create(a), Indicate(a))\n", "animated twice in one step", 3),
         ("a = Dot()\nb = Dot()\ng = Group(a, b)\nadd(a)\nplay(FadeIn(g))\n", "FadeIn brings in g", 6),
@@ -109,7 +108,7 @@ def test_validate_raises_a_group_for_several_errors() -> None:
 def test_layout_order_places_dependencies_first_and_keeps_declaration_order() -> None:
     scene = parse(
         HEADER
-        + "label = Text(\"l\")\nb = Brace(a)\na = Dot()\nc = Dot()\ng = Group(a, c)\n"
+        + 'label = Text("l")\nb = Brace(a)\na = Dot()\nc = Dot()\ng = Group(a, c)\n'
         + "label.next_to(a, UP)\ng.arrange(RIGHT)\ng.to_edge(LEFT)\n"
     )
     order = layout_order(scene)

@@ -13,8 +13,22 @@ from dsl.checks import check
 from dsl.errors import DSLLatexError
 from dsl.parser import parse_with_spans
 
-FORMULAS = ["x^2", r"e^{i\pi} + 1 = 0", "{{ a }} + b", "{{a}}{{b}}", "a^", "x_", r"\left( x", r"\sqrt",
-            r"\\ x", "  padded  ", r"\frac{1}{2} \over 3", r"a \{ {{ b }} \} c", r"\frac{{{n}}}{k}", "\u2028"]
+FORMULAS = [
+    "x^2",
+    r"e^{i\pi} + 1 = 0",
+    "{{ a }} + b",
+    "{{a}}{{b}}",
+    "a^",
+    "x_",
+    r"\left( x",
+    r"\sqrt",
+    r"\\ x",
+    "  padded  ",
+    r"\frac{1}{2} \over 3",
+    r"a \{ {{ b }} \} c",
+    r"\frac{{{n}}}{k}",
+    "\u2028",
+]
 
 
 def manim_document(tex: str) -> str:
@@ -27,7 +41,8 @@ def manim_document(tex: str) -> str:
     parts = mobject._prepare_tex_strings([tex])
     joined = mobject._join_tex_strings_with_unique_deliminters(parts, [])
     text: str = config["tex_template"].get_texcode_for_expression_in_env(
-        mobject._get_modified_expression(joined), "align*")
+        mobject._get_modified_expression(joined), "align*"
+    )
     return text
 
 
@@ -36,8 +51,9 @@ def test_the_checked_document_is_the_one_manim_compiles(formula: str) -> None:
     assert latex.document(formula) == manim_document(formula)
 
 
-def test_a_formula_latex_rejects_is_an_error_at_its_line_with_latexs_message(tmp_path: Path,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_formula_latex_rejects_is_an_error_at_its_line_with_latexs_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DSL2MANIM_CACHE", str(tmp_path))
     scene, spans = parse_with_spans('scene A\nc = Circle()\nm = MathTex(r"\\frac{1}")\nadd(m)\n')
     (error,) = check(scene, spans)
@@ -47,8 +63,9 @@ def test_a_formula_latex_rejects_is_an_error_at_its_line_with_latexs_message(tmp
     assert check(scene, spans, latex=False) == [], "the fast mode skips LaTeX"
 
 
-def test_each_formula_is_compiled_once_then_read_from_the_disk_cache(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_formula_is_compiled_once_then_read_from_the_disk_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DSL2MANIM_CACHE", str(tmp_path))
     assert latex.compile_error("\\undefinedthing") == "Undefined control sequence."
     assert latex.compile_error("x^2") is None
@@ -74,10 +91,14 @@ def test_a_missing_toolchain_is_a_located_error_with_a_way_out(tmp_path: Path, m
 @pytest.mark.parametrize(
     ("log", "first"),
     [
-        ("junk\n! Undefined control sequence.\n<argument> ...\\foo\nl.8 \\end{align*}\n",
-         "Undefined control sequence."),
-        ("! LaTeX Error: Unicode character   (U+2028)\n               not set up for use with LaTeX.\n\nSee the",
-         "LaTeX Error: Unicode character (U+2028) not set up for use with LaTeX."),
+        (
+            "junk\n! Undefined control sequence.\n<argument> ...\\foo\nl.8 \\end{align*}\n",
+            "Undefined control sequence.",
+        ),
+        (
+            "! LaTeX Error: Unicode character   (U+2028)\n               not set up for use with LaTeX.\n\nSee the",
+            "LaTeX Error: Unicode character (U+2028) not set up for use with LaTeX.",
+        ),
         ("no error line\nlast words\n", "last words"),
     ],
 )

@@ -48,8 +48,11 @@ def _textmate_tokens(text: str) -> list[tuple[str, str]]:
     for line in text.splitlines():
         position = 0
         while position < len(line):
-            found = [(m.start(), i, m, p) for i, (regex, p) in enumerate(rules)
-                     if (m := regex.search(line, position)) and m.end() > m.start()]
+            found = [
+                (m.start(), i, m, p)
+                for i, (regex, p) in enumerate(rules)
+                if (m := regex.search(line, position)) and m.end() > m.start()
+            ]
             if not found:
                 break
             _, _, match, pattern = min(found, key=lambda item: (item[0], item[1]))

@@ -130,7 +130,7 @@ def test_rendered_error_quotes_the_line_with_a_caret() -> None:
 
 def test_read_source_rejects_non_utf8_oversized_and_missing(tmp_path: pytest.TempPathFactory) -> None:
     bad = tmp_path / "bad.mscene"  # type: ignore[operator]
-    bad.write_bytes(b"scene A\nt = Text(\"\xff\")\n")
+    bad.write_bytes(b'scene A\nt = Text("\xff")\n')
     with pytest.raises(DSLInputError, match="not UTF-8") as caught:
         read_source(bad)
     assert (caught.value.line, caught.value.column) == (2, 11)

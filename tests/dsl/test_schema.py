@@ -35,8 +35,11 @@ def test_json_round_trips(scene: ir.Scene) -> None:
     ("document", "needle"),
     [
         ('{"objects": [{"kind": "Circle", "name": "c", "radius": -1}]}', "s.json: $.objects[0].radius: type error"),
-        ('{"objects": [{"kind": "Circle", "name": "c"}], "timeline": [{"kind": "play", "animations": '
-         '[{"kind": "Create", "target": "c", "wobble": 1}]}]}', "$.timeline[0].animations[0].wobble"),
+        (
+            '{"objects": [{"kind": "Circle", "name": "c"}], "timeline": [{"kind": "play", "animations": '
+            '[{"kind": "Create", "target": "c", "wobble": 1}]}]}',
+            "$.timeline[0].animations[0].wobble",
+        ),
         ('{"nmae": "A"}', "$.nmae: type error: Extra inputs are not permitted"),
         ("[1, 2]", "s.json: $: type error: a scene is a JSON object"),
         ('{"name": "A",}', "s.json: input error: not valid JSON"),

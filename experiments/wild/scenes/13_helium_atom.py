@@ -1,4 +1,5 @@
 """A cartoon helium atom: nucleus, an electron shell and two electrons."""
+
 from manim import *
 
 

@@ -9,11 +9,15 @@ class Flowchart(Scene):
             box = Rectangle(width=3.4, height=0.9, color="#333333", fill_color=fill, fill_opacity=1)
             return VGroup(box, Text(text, font_size=28, color="#111111"))
 
-        steps = VGroup(
-            step("Read input", "#ffd166"),
-            step("Check value", "#06d6a0"),
-            step("Print result", "#118ab2"),
-        ).arrange(DOWN, buff=0.8).to_edge(LEFT, buff=1.5)
+        steps = (
+            VGroup(
+                step("Read input", "#ffd166"),
+                step("Check value", "#06d6a0"),
+                step("Print result", "#118ab2"),
+            )
+            .arrange(DOWN, buff=0.8)
+            .to_edge(LEFT, buff=1.5)
+        )
 
         arrows = VGroup(
             Arrow(steps[0].get_bottom(), steps[1].get_top(), buff=0.1, color="#333333"),

@@ -9,9 +9,7 @@ class DashedProjection(Scene):
 
         # everything below follows the point p
         foot = always_redraw(lambda: Dot([p.get_x(), -2, 0], color=PINK, radius=0.1))
-        drop = always_redraw(
-            lambda: DashedLine(p.get_center(), foot.get_center(), color=PINK, dash_length=0.15)
-        )
+        drop = always_redraw(lambda: DashedLine(p.get_center(), foot.get_center(), color=PINK, dash_length=0.15))
         slant = always_redraw(lambda: Line(origin.get_center(), p.get_center()))
         word = Text("projection", font_size=28, color=PINK)
         word.add_updater(lambda m: m.next_to(foot, DOWN))

@@ -3,8 +3,13 @@ from manim import *
 
 class SlopeRiseRun(Scene):
     def construct(self):
-        ax = Axes(x_range=[0, 6], y_range=[0, 5], x_length=6, y_length=5,
-                  axis_config={"include_numbers": True, "font_size": 24})
+        ax = Axes(
+            x_range=[0, 6],
+            y_range=[0, 5],
+            x_length=6,
+            y_length=5,
+            axis_config={"include_numbers": True, "font_size": 24},
+        )
         ax.to_edge(LEFT, buff=0.8)
         line = ax.plot(lambda x: 0.5 * x + 1, color=GREEN)
 

@@ -15,8 +15,7 @@ class PieSlices(Scene):
         keys = VGroup()
         for name, share, color in config_slices:
             angle = -share * TAU
-            sectors.add(AnnularSector(inner_radius=0, outer_radius=2.2, angle=angle,
-                                      start_angle=start, color=color))
+            sectors.add(AnnularSector(inner_radius=0, outer_radius=2.2, angle=angle, start_angle=start, color=color))
             start += angle
             swatch = Square(0.35, color=color, fill_opacity=1)
             keys.add(VGroup(swatch, Text(name, font_size=28).next_to(swatch, RIGHT)))

@@ -9,10 +9,12 @@ class BinaryTree(Scene):
             ring = Circle(radius=0.45, color=WHITE, fill_color=BLACK, fill_opacity=1)
             nodes[key] = VGroup(ring, Text(str(key), font_size=30)).move_to(pos)
 
-        edges = VGroup(*[
-            Line(nodes[a].get_center(), nodes[b].get_center(), buff=0.45, color=GREY_B)
-            for a, b in [(8, 3), (8, 10), (3, 1), (3, 6)]
-        ])
+        edges = VGroup(
+            *[
+                Line(nodes[a].get_center(), nodes[b].get_center(), buff=0.45, color=GREY_B)
+                for a, b in [(8, 3), (8, 10), (3, 1), (3, 6)]
+            ]
+        )
         caption = Text("binary search tree", font_size=28, color=GREY_A).to_corner(DR)
 
         self.play(FadeIn(nodes[8]))

@@ -15,7 +15,9 @@ class SortingWords(Scene):
         self.wait(0.5)
 
         order = sorted(range(len(words)), key=lambda i: words[i])
-        self.play(*[texts[i].animate.move_to(slots[rank]).align_to(texts[0], LEFT)
-                    for rank, i in enumerate(order)], run_time=2)
+        self.play(
+            *[texts[i].animate.move_to(slots[rank]).align_to(texts[0], LEFT) for rank, i in enumerate(order)],
+            run_time=2,
+        )
         self.play(texts.animate.set_color(GREEN_B))
         self.wait(1)

@@ -3,8 +3,7 @@ from manim import *
 
 class GradientDescent(Scene):
     def construct(self):
-        axes = Axes(x_range=[-3, 3, 1], y_range=[0, 9, 3], x_length=8, y_length=5,
-                    axis_config={"color": GREY_B})
+        axes = Axes(x_range=[-3, 3, 1], y_range=[0, 9, 3], x_length=8, y_length=5, axis_config={"color": GREY_B})
         axes.to_edge(DOWN, buff=0.5)
         loss = axes.plot(lambda x: x * x, color=PURPLE_B)
         xs = [-2.6, -1.6, -0.9, -0.4, -0.1]

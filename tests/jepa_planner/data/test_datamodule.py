@@ -55,8 +55,15 @@ def check_splits(by_split: dict[str, list[tuple[int, str]]], expected: Counter[t
 
 @pytest.mark.parametrize("num_workers", [0, 2])
 def test_splits_are_disjoint_and_cover_every_sample_once(l1_dataset: Path, l2_dataset: Path, num_workers: int) -> None:
-    module = ClipDataModule(data_dirs=[str(l1_dataset), str(l2_dataset)], batch_size=5, num_workers=num_workers,
-                            labeled=True, shuffle_buffer=8, val_fraction=VAL, test_fraction=TEST)
+    module = ClipDataModule(
+        data_dirs=[str(l1_dataset), str(l2_dataset)],
+        batch_size=5,
+        num_workers=num_workers,
+        labeled=True,
+        shuffle_buffer=8,
+        val_fraction=VAL,
+        test_fraction=TEST,
+    )
     module.setup("fit")
     loaders = {"train": module.train_dataloader(), "val": module.val_dataloader(), "test": module.test_dataloader()}
     by_split = {split: identities(loader) for split, loader in loaders.items()}
@@ -74,8 +81,16 @@ def test_two_ranks_with_two_workers_each_read_every_sample_once(dataset: str, re
     for rank in (0, 1):
         keys: set[int] = set()
         for split in SPLITS:
-            stream = ClipStream(shards=shards, split=split, labeled=True, shuffle_buffer=4, rank=rank, world_size=2,
-                                val_fraction=VAL, test_fraction=TEST)
+            stream = ClipStream(
+                shards=shards,
+                split=split,
+                labeled=True,
+                shuffle_buffer=4,
+                rank=rank,
+                world_size=2,
+                val_fraction=VAL,
+                test_fraction=TEST,
+            )
             items = identities(DataLoader(stream, batch_size=3, num_workers=2))
             by_split[split].extend(items)
             keys.update(key for key, _ in items)
@@ -98,8 +113,15 @@ def test_unlabeled_batches_hold_float_frames_only(l1_dataset: Path) -> None:
 
 
 def test_labels_match_the_scene(l2_dataset: Path) -> None:
-    stream = ClipStream(shards=dataset_shards(l2_dataset), split="train", labeled=True, val_fraction=0.0,
-                        test_fraction=0.0, max_objects=8, max_steps=16)
+    stream = ClipStream(
+        shards=dataset_shards(l2_dataset),
+        split="train",
+        labeled=True,
+        val_fraction=0.0,
+        test_fraction=0.0,
+        max_objects=8,
+        max_steps=16,
+    )
     samples = {int(s.key): s for s in all_samples(l2_dataset)}
     items = list(stream)
     assert len(items) == len(samples)
@@ -132,8 +154,14 @@ def test_train_order_is_seeded_and_changes_between_epochs(l1_dataset: Path) -> N
         loader = module.train_dataloader()
         return [[int(i) for batch in loader for i in batch["index"]] for _ in range(passes)]
 
-    settings: dict[str, Any] = {"data_dirs": [str(l1_dataset)], "labeled": True, "val_fraction": 0.0,
-                                "test_fraction": 0.0, "shuffle_buffer": 8, "batch_size": 6}
+    settings: dict[str, Any] = {
+        "data_dirs": [str(l1_dataset)],
+        "labeled": True,
+        "val_fraction": 0.0,
+        "test_fraction": 0.0,
+        "shuffle_buffer": 8,
+        "batch_size": 6,
+    }
     first, second = order(ClipDataModule(**settings, seed=1), 2)
     assert sorted(first) == sorted(second) == list(range(24))
     assert first != second, "a new epoch reshuffles"
@@ -168,8 +196,14 @@ def test_split_fractions_are_validated() -> None:
 
 
 def test_too_many_objects_for_the_slots_is_a_clear_error(l2_dataset: Path) -> None:
-    stream = ClipStream(shards=dataset_shards(l2_dataset), split="train", labeled=True, val_fraction=0.0,
-                        test_fraction=0.0, max_objects=1)
+    stream = ClipStream(
+        shards=dataset_shards(l2_dataset),
+        split="train",
+        labeled=True,
+        val_fraction=0.0,
+        test_fraction=0.0,
+        max_objects=1,
+    )
     with pytest.raises(DatasetError, match="max_objects"):
         list(stream)
 
@@ -193,7 +227,14 @@ def test_fast_dev_run_with_lightning(l1_dataset: Path, tmp_path: Path) -> None:
             return torch.optim.SGD(self.parameters(), lr=0.1)
 
     data = ClipDataModule(data_dirs=[str(l1_dataset)], batch_size=4, val_fraction=VAL, test_fraction=TEST)
-    trainer = L.Trainer(fast_dev_run=2, accelerator="cpu", logger=False, enable_checkpointing=False,
-                        enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path)
+    trainer = L.Trainer(
+        fast_dev_run=2,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        default_root_dir=tmp_path,
+    )
     trainer.fit(Probe(), datamodule=data)
     assert trainer.state.finished

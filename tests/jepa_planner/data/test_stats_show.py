@@ -67,8 +67,15 @@ def test_duplicates_are_counted_after_their_first_occurrence(l1_dataset: Path, t
 
 def test_the_report_is_markdown_with_every_histogram(l1_dataset: Path, capsys: pytest.CaptureFixture[str]) -> None:
     report = format_stats(dataset_stats(l1_dataset))
-    for heading in ("# Dataset", "## Object kinds", "## Animation verbs", "## Colours", "## Positions",
-                    "## Objects per scene", "## Steps per scene"):
+    for heading in (
+        "# Dataset",
+        "## Object kinds",
+        "## Animation verbs",
+        "## Colours",
+        "## Positions",
+        "## Objects per scene",
+        "## Steps per scene",
+    ):
         assert heading in report
     assert "24 in 6 shards" in report and "duplicate rate" in report
     assert "| **top** |" in report and "| 1 | 24 | 100.0% |" in report
@@ -95,8 +102,9 @@ def test_show_writes_a_gif_and_a_png(l1_dataset: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif", "keys.png"], "no temporary files are left"
 
 
-def test_show_refuses_to_overwrite_and_names_bad_indices(l1_dataset: Path, tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_refuses_to_overwrite_and_names_bad_indices(
+    l1_dataset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "mine.png"
     target.write_bytes(b"precious")
     with pytest.raises(DatasetError) as caught:

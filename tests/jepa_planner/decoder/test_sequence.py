@@ -98,7 +98,7 @@ def test_decoding_has_the_set_heads_format_and_is_valid() -> None:
     decoded = decode_scene(decoder, memory[:1], {k: v[:1] for k, v in predicted.items()})
     assert not decoded.repaired and check(decoded.scene) == []
     with pytest.raises(ValueError, match="object_head"):
-        SceneDecoder(dim=32, object_head="tree")
+        SceneDecoder(dim=32, object_head="tree")  # type: ignore[arg-type]
 
 
 def test_a_planner_carries_the_sequence_head(tmp_path: Path) -> None:

@@ -15,11 +15,13 @@ import torch
 
 from dsl.parser import parse
 from dsl.printer import to_text
+from jepa_planner.cli import run_eval
 from jepa_planner.data.generate import GenerateRequest, generate
 from jepa_planner.decoder.decode import decode_scene
 from jepa_planner.errors import DatasetError
-from jepa_planner.evaluation.harness import EvaluationError, evaluate, held_out_clips, main, split_samples
-from jepa_planner.evaluation.methods import NearestMethod, as_clip, raw_text
+from jepa_planner.evaluation.harness import EvalSettings, EvaluationError, evaluate, held_out_clips, split_samples
+from jepa_planner.evaluation.methods import NearestMethod, raw_text
+from jepa_planner.models.video import to_video
 from jepa_planner.planning.model import Planner, PlannerConfig, save_planner
 from tests.jepa_planner.helpers import save_jepa_run
 
@@ -62,15 +64,8 @@ def report(
     data: list[Path], planner_file: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[dict[str, Any], Path]:
     out = tmp_path_factory.mktemp("eval") / "report"
-    summary = evaluate(
-        {"tiny": planner_file},
-        data,
-        limit=2,
-        methods=("planner", "unconstrained", "nearest"),
-        out_dir=out,
-        test_fraction=TEST_FRACTION,
-        progress=False,
-    )
+    settings = EvalSettings(limit=2, methods=("planner", "unconstrained", "nearest"), test_fraction=TEST_FRACTION)
+    summary = evaluate({"tiny": planner_file}, data, settings, out_dir=out, progress=False)
     return summary, out
 
 
@@ -121,7 +116,7 @@ def test_raw_text_is_what_decode_scene_parsed() -> None:
     for seed in range(2):
         frames = np.random.default_rng(seed).integers(0, 256, (16, 36, 64, 3), dtype=np.uint8)
         with torch.no_grad():
-            clip = as_clip(frames)
+            clip = to_video(frames)[None]
             memory, predicted = planner.decoder.objects(planner.encoder(clip), clip)
             decoded = decode_scene(planner.decoder, memory, predicted, name="Same", max_steps=3)
         assert not decoded.repaired
@@ -159,14 +154,14 @@ def test_command_line_compares_planners(data: list[Path], planner_file: Path, tm
         str(jepa),
         "--quiet",
     ]
-    assert main(argv) == 0
+    assert run_eval(argv) == 0
     summary = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert list(summary["runs"]) == ["a/planner", "a/nearest", "b/planner", "b/nearest"]
     assert summary["settings"]["planners"] == {"a": str(planner_file), "b": str(other)}
     assert summary["settings"]["latent"] == str(jepa), "one JEPA measures every planner's latent distance"
     assert all(run["levels"]["all"]["l3.latent_l1"] >= 0.0 for run in summary["runs"].values())
     with pytest.raises(EvaluationError, match="holds results already"):
-        main(argv)
+        run_eval(argv)
 
 
 def test_user_errors(data: list[Path], planner_file: Path, tmp_path: Path) -> None:
@@ -175,9 +170,9 @@ def test_user_errors(data: list[Path], planner_file: Path, tmp_path: Path) -> No
     with pytest.raises(DatasetError, match="holds no clip"):
         held_out_clips(data, test_fraction=0.0)
     with pytest.raises(EvaluationError, match="unknown method"):
-        evaluate(planner_file, data, methods=("oracle",), test_fraction=TEST_FRACTION, progress=False)
+        evaluate(planner_file, data, EvalSettings(methods=("oracle",), test_fraction=TEST_FRACTION), progress=False)
     with pytest.raises(EvaluationError, match="share a name"):
-        main(["--planner", f"a={planner_file}", f"a={planner_file}", "--data", str(data[0])])
+        run_eval(["--planner", f"a={planner_file}", f"a={planner_file}", "--data", str(data[0])])
 
 
 def _parses_and_checks(text: str) -> bool:

@@ -164,5 +164,5 @@ def test_experiment_writes_its_report(tmp_path: Path) -> None:
     for metrics in written["encoders"]["jepa"].values():
         assert 0.0 <= metrics["mean"]["auc"] <= 1.0 and len(metrics["per_slot"]["auc"]) == 2
     report = out.with_suffix(".md").read_text(encoding="utf-8")
-    assert "Command: `python experiments/violation_of_expectation.py --data" in report
+    assert "Command: `python -m experiments.violation_of_expectation --data" in report
     assert "| teleport |" in report and "still frame (pixels)" in report

@@ -35,8 +35,9 @@ def test_a_masked_decode_needs_no_repair(planner: Planner, frames: np.ndarray) -
     assert PlannerMethod(planner).predict(frames, name="Planned") == graph.dsl
 
 
-def test_a_timeline_that_never_parses_is_reported_as_repaired(planner: Planner, frames: np.ndarray,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_timeline_that_never_parses_is_reported_as_repaired(
+    planner: Planner, frames: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(decode, "render_tokens", lambda *args, **kwargs: "play(Nonsense(\n")
     graph = plan(Spec(clip=frames), planner=planner)
     assert graph.repaired
@@ -50,8 +51,9 @@ PAYLOAD = '"); import os; os.system("echo pwned"); ("'
 
 
 @pytest.mark.parametrize(("kind", "field"), [("Text", "texts"), ("MathTex", "formulas")])
-def test_spec_texts_and_formulas_reach_the_code_only_as_literals(planner: Planner, frames: np.ndarray, kind: str,
-                                                                 field: str) -> None:
+def test_spec_texts_and_formulas_reach_the_code_only_as_literals(
+    planner: Planner, frames: np.ndarray, kind: str, field: str
+) -> None:
     graph = plan(Spec.model_validate({"clip": frames, "objects": [kind], field: [PAYLOAD]}), planner=planner)
     first = graph.scene.objects[0]
     assert first.kind == kind and PAYLOAD in (getattr(first, "text", None), getattr(first, "tex", None))

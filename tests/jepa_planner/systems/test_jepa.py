@@ -16,16 +16,14 @@ from safetensors.torch import load_file
 from jepa_planner.cli import main
 from jepa_planner.systems.jepa import (
     JEPAPretraining,
-    add_shape_arguments,
     centred_targets,
     effective_rank,
     energy_shares,
     random_resized_crop,
     regularised_features,
-    resolve_shape_arguments,
-    shape_config,
     sigreg,
 )
+from jepa_planner.systems.runs import add_shape_arguments, resolve_shape_arguments, shape_config
 from jepa_planner.systems.weights import CheckpointError, load_weights, save_weights
 from tests.jepa_planner.helpers import RandomClipData, save_jepa_run
 
@@ -304,7 +302,7 @@ def test_ddp_on_two_cpu_processes_keeps_ranks_in_step(tmp_path: Path) -> None:
         text=True,
         timeout=300,
         check=False,
-        cwd=Path(__file__).parents[2],
+        cwd=Path(__file__).parents[3],
     )
     assert result.returncode == 0, result.stderr[-3000:]
     sums = sorted((tmp_path / "checksum").glob("rank*.txt"))

@@ -102,15 +102,10 @@ def test_predictor_learns_to_beat_copy_last_on_a_fixed_batch(transition_data: Pa
 
 
 def test_eval_action_model_script_writes_its_table(transition_data: Path, tmp_path: Path) -> None:
-    import importlib.util
+    from experiments.eval_action_model import main
 
-    path = Path(__file__).parents[2] / "experiments" / "eval_action_model.py"
-    spec = importlib.util.spec_from_file_location("eval_action_model", path)
-    assert spec is not None and spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
     out = tmp_path / "action_model"
-    report = script.main(
+    report = main(
         ["--data", str(transition_data), "--epochs", "1", "--test-fraction", "0.4", "--threads", "1", "--out", str(out)]
     )
     row = report["results"]["random encoder"]
