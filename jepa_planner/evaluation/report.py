@@ -27,14 +27,15 @@ COLUMNS: Final = (
     ("l1.exact_match", "exact"), ("l1.exact_match_names", "exact*"), ("l1.object_f1", "obj F1"),
     ("l1.relation_f1", "rel F1"),
     ("l1.step_accuracy", "step acc"), ("l1.step_edit_distance", "step edit"), ("l1.ged", "GED"),
-    ("l2.f1", "log F1"), ("l3.ssim", "SSIM"), ("l3.fg_iou", "fg IoU"), ("l3.temporal", "temporal"),
+    ("l2.f1", "log F1"), ("l3.dice", "Dice"), ("l3.colour_dice", "colour Dice"), ("l3.ssim", "SSIM"),
+    ("l3.fg_iou", "fg IoU"), ("l3.temporal", "temporal"),
     ("l3.latent_l1", "z L1"), ("layout.overlap_rate", "overlap"), ("layout.off_frame_rate", "off-frame"),
     ("latency.median", "p50 s"),
 )  # fmt: skip
 #: The figures drawn as bar charts, one panel each.
 HEADLINE: Final = (
     ("valid", "L0 validity"), ("l1.object_f1", "L1 object F1"), ("l1.step_accuracy", "L1 step accuracy"),
-    ("l2.f1", "L2 render-log F1"), ("l3.ssim", "L3 SSIM"), ("l3.temporal", "L3 temporal"),
+    ("l2.f1", "L2 render-log F1"), ("l3.dice", "L3 tolerant Dice"), ("l3.temporal", "L3 temporal"),
 )  # fmt: skip
 #: Failure messages kept per run, most frequent first.
 TOP_ERRORS: Final = 10

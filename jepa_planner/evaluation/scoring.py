@@ -6,7 +6,8 @@ parse → check → compile → render. A failure is recorded as a short string,
 - **L1** ``dsl.metrics.compare`` (exact match of canonical text included). An unparsable prediction scores as an
   empty scene would: it predicts nothing, so it finds nothing.
 - **L2** ``render_log_f1`` of the two render logs. A prediction that does not render logs nothing.
-- **L3** ``visual_scores`` of the two clips, both drawn at the same size and resampled to the same number of
+- **L3** ``visual_scores`` and ``fidelity_scores`` (tolerant space-time Dice, the headline; colour-aware Dice;
+  strict IoU) of the two clips, both drawn at the same size and resampled to the same number of
   frames as ``jepa_planner.data.clips`` does (drawn at about ``frames / duration`` fps, then ``frames`` frames
   picked at evenly spaced times). ``nan`` when the prediction does not render: there is no picture to compare,
   and a blank one would score deceptively well against a mostly black target. Given a ``latent`` measure
@@ -43,13 +44,14 @@ from dsl.metrics import compare
 from dsl.parser import parse
 from jepa_planner import clip_format
 from jepa_planner.data.clips import MIN_FPS, resample_indices, scene_duration
+from jepa_planner.evaluation.fidelity import fidelity_scores
 from jepa_planner.evaluation.render_log import LogEntry, render_log, render_log_f1
 from jepa_planner.evaluation.visual import visual_scores
 
 #: Longest error string kept in a ``PairScore``.
 MAX_ERROR = 200
 #: The keys of ``PairScore.visual``, all ``nan`` when the prediction does not render.
-VISUAL_KEYS = ("ssim", "fg_iou", "temporal", "dtw_distance", "latent_l1")
+VISUAL_KEYS = ("dice", "colour_dice", "strict_iou", "ssim", "fg_iou", "temporal", "dtw_distance", "latent_l1")
 _VALIDITY = ("parsed", "checked", "compiled", "rendered", "valid")
 
 
@@ -68,7 +70,8 @@ class PairScore:
     render_log
         L2, ``render_log_f1(target_log, predicted_log)``.
     visual
-        L3, ``visual_scores(target_clip, predicted_clip)``.
+        L3, ``visual_scores(target_clip, predicted_clip)`` and ``fidelity_scores`` (``dice``, ``colour_dice``,
+        ``strict_iou``).
     overlaps, off_frame
         Layout findings on the prediction: overlapping pairs and objects past the safe area.
     seconds
@@ -259,6 +262,7 @@ def score_prediction(
     overlaps = off_frame = math.nan
     if prediction.clip is not None and prediction.trace is not None:
         visual = {**visual, **visual_scores(reference.frames, prediction.clip)}
+        visual.update(fidelity_scores(reference.frames, prediction.clip))
         if latent is not None:
             visual["latent_l1"] = latent(reference.frames, prediction.clip)
         overlaps, off_frame = _layout_counts(prediction.trace)

@@ -40,7 +40,10 @@ def test_identical_text_is_valid_and_scores_perfectly(exact: PairScore) -> None:
     assert exact.render_log["f1"] == 1.0
     visual = dict(exact.visual)
     assert math.isnan(visual.pop("latent_l1")), "no latent measure was given"
-    assert visual == {"ssim": 1.0, "fg_iou": 1.0, "temporal": 1.0, "dtw_distance": 0.0}
+    assert visual == {
+        **{"dice": 1.0, "colour_dice": 1.0, "strict_iou": 1.0},
+        **{"ssim": 1.0, "fg_iou": 1.0, "temporal": 1.0, "dtw_distance": 0.0},
+    }
     assert (exact.overlaps, exact.off_frame) == (0.0, 0.0)
     assert exact.seconds > 0
 
