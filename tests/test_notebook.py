@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_the_bundled_notebook_runs_and_displays_clips_and_dsl() -> None:
-    notebook = nbformat.read(REPO / "experiments" / "examples" / "notebook.ipynb", as_version=4)
+    notebook = nbformat.read(REPO / "experiments" / "examples" / "notebook.ipynb", as_version=4)  # type: ignore[no-untyped-call]
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}).execute()
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     for cell in code:
