@@ -671,6 +671,12 @@ class Scene(Node):
         """Objects by name (the last wins if a name is duplicated; the checks report duplicates)."""
         return {obj.name: obj for obj in self.objects}
 
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """Jupyter's rich display: the rendered clip beside the highlighted DSL (``dsl.display``)."""
+        from dsl.display import scene_mimebundle
+
+        return scene_mimebundle(self)
+
 
 for _model in (Neg, BinOp, Call):
     _model.model_rebuild()

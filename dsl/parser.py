@@ -534,6 +534,8 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> DSLSyntaxError:
         label = exc.match_examples(grammar_parser().parse, _SYNTAX_EXAMPLES, use_accepts=True)
     except (LarkError, DSLError):
         label = None
+    except TypeError:  # Lark 1.3 formats a ParserState with %d in a debug line on some inputs (experiments/fuzz)
+        label = None
     if isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream or 0
         char = text[pos] if 0 <= pos < len(text) else "?"

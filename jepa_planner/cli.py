@@ -74,11 +74,14 @@ def cmd_data_gen(args: argparse.Namespace) -> int:
             shard_size=args.shard_size,
             workers=args.workers,
             curriculum=args.curriculum,
+            shard_index=args.shard_index,
+            num_shards=args.num_shards,
         ),
         progress=not args.quiet,
     )
     total = sum(shard["samples"] for shard in index["shards"].values())
-    print(f"{args.out}: {total} clips in {len(index['shards'])} shards", file=sys.stderr)
+    what = f"slice {args.shard_index} of {args.num_shards}: " if args.num_shards > 1 else ""
+    print(f"{args.out}: {what}{total} clips in {len(index['shards'])} shards", file=sys.stderr)
     return EXIT_OK
 
 
@@ -202,6 +205,18 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--shard-size", type=_positive, default=256)
     gen.add_argument("--curriculum", help="a curriculum YAML file (default: the packaged one)")
+    gen.add_argument(
+        "--shard-index",
+        type=int,
+        default=0,
+        help="this machine's slice, 0 .. --num-shards - 1 (e.g. $SLURM_ARRAY_TASK_ID)",
+    )
+    gen.add_argument(
+        "--num-shards",
+        type=_positive,
+        default=1,
+        help="how many machines share the dataset: each writes every N-th shard into --out",
+    )
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(run=cmd_data_gen)
 

@@ -11,6 +11,12 @@ Manim's lazily built modules and caches) instead of each spending about 50 ms of
 up on its first clip. The workers are a ``ProcessPoolExecutor`` rather than a ``multiprocessing.Pool``: the Pool's
 worker-handler thread also waits on the result pipe, and spins while a result of ~150 KB is still being read from
 it, which cost the parent about 0.4 ms of CPU per clip.
+
+**Slices** (``shard_index`` I of ``num_shards`` N) split a dataset across machines with no engine of ours: slice I
+writes only the shards whose number is I modulo N, into the same ``out`` directory, with its own index
+(``index.slice-I-of-N.json``) and its own TeX cache. Clips depend only on the seed and their index, so the union
+is byte for byte what one machine writes. The slice that finds every slice's index complete writes the dataset's
+``index.json`` and removes the slice indexes; two slices finishing together write identical bytes, atomically.
 """
 
 from __future__ import annotations
@@ -58,6 +64,27 @@ class GenerateRequest:
     shard_size: int = 256
     workers: int = 1
     curriculum: str | None = None
+    shard_index: int = 0
+    num_shards: int = 1
+
+    def owns(self, number: int) -> bool:
+        """Whether shard ``number`` is this slice's to write."""
+        return number % self.num_shards == self.shard_index
+
+    @property
+    def index_name(self) -> str:
+        """The index this run writes: the dataset's, or its slice's."""
+        return INDEX_NAME if self.num_shards == 1 else _slice_index(self.shard_index, self.num_shards)
+
+
+def _slice_index(shard_index: int, num_shards: int) -> str:
+    return f"index.slice-{shard_index}-of-{num_shards}.json"
+
+
+def _shard_number(name: str) -> int | None:
+    """The number in ``shard-00012.tar`` or in its temporary ``.shard-00012.tar.<pid>.tmp``; None otherwise."""
+    digits = name.lstrip(".").removeprefix("shard-").split(".", 1)[0]
+    return int(digits) if digits.isdigit() else None
 
 
 #: What ``_render`` needs, set up in the parent by ``_prepare`` and inherited by the forked workers.
@@ -125,13 +152,18 @@ def _settings(request: GenerateRequest) -> DatasetSettings:
     )
 
 
-def _existing_shards(out: Path, settings: DatasetSettings) -> dict[str, dict[str, Any]]:
-    """Shards already finished in ``out``; a dataset made with other settings is an error."""
-    if not (out / INDEX_NAME).exists():
-        if any(out.glob("shard-*.tar")):
-            raise DatasetError("shards exist without an index.json", filename=str(out), hint="use a new --out")
+def _existing_shards(out: Path, settings: DatasetSettings, request: GenerateRequest) -> dict[str, dict[str, Any]]:
+    """This run's shards already finished in ``out``; a dataset made with other settings is an error."""
+    finished = out / INDEX_NAME
+    index_path = finished if finished.exists() else out / request.index_name
+    own = [path for path in sorted(out.glob("shard-*.tar")) if request.owns(_shard_number(path.name) or 0)]
+    if not index_path.exists():
+        if own:
+            raise DatasetError(
+                f"shards exist without an {request.index_name}", filename=str(out), hint="use a new --out"
+            )
         return {}
-    index = read_index(out)
+    index = read_index(out, index_path.name)
     if index["settings"] != settings.as_dict():
         changed = sorted(k for k, v in settings.as_dict().items() if index["settings"].get(k) != v)
         raise DatasetError(
@@ -139,8 +171,10 @@ def _existing_shards(out: Path, settings: DatasetSettings) -> dict[str, dict[str
             filename=str(out),
             hint="rerun with the same arguments to resume, or use a new --out",
         )
-    shards: dict[str, dict[str, Any]] = index["shards"]
-    for path in sorted(out.glob("shard-*.tar")):
+    shards: dict[str, dict[str, Any]] = {
+        name: entry for name, entry in index["shards"].items() if request.owns(_shard_number(name) or 0)
+    }
+    for path in own:
         if path.name not in shards:  # written, but the run stopped before the index was updated
             count = sum(1 for _ in read_shard(path))
             shards[path.name] = {"samples": count, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
@@ -150,9 +184,25 @@ def _existing_shards(out: Path, settings: DatasetSettings) -> dict[str, dict[str
 def _plan(request: GenerateRequest, done: dict[str, dict[str, Any]]) -> list[tuple[int, range]]:
     plan = []
     for number, start in enumerate(range(0, request.n, request.shard_size)):
-        if shard_name(number) not in done:
+        if request.owns(number) and shard_name(number) not in done:
             plan.append((number, range(start, min(start + request.shard_size, request.n))))
     return plan
+
+
+def _merge_slices(out: Path, settings: DatasetSettings, request: GenerateRequest) -> None:
+    """Write the dataset's index.json once every slice's index is complete (see the module docstring)."""
+    total = -(-request.n // request.shard_size)
+    shards: dict[str, dict[str, Any]] = {}
+    for number in range(request.num_shards):
+        path = out / _slice_index(number, request.num_shards)
+        if not path.exists():
+            return
+        shards.update(read_index(out, path.name)["shards"])
+    if len(shards) < total:
+        return
+    write_index(out, settings, shards)
+    for number in range(request.num_shards):
+        (out / _slice_index(number, request.num_shards)).unlink(missing_ok=True)
 
 
 def _samples(
@@ -185,15 +235,22 @@ def generate(request: GenerateRequest, *, progress: bool = True) -> dict[str, An
     curriculum = CurriculumConfig.load(request.curriculum)
     if request.level not in curriculum.levels:
         raise DatasetError(f"level {request.level} is not in the curriculum", hint="levels are 1 to 4")
+    if not 0 <= request.shard_index < request.num_shards:
+        raise DatasetError(
+            f"--shard-index {request.shard_index} is not in 0 .. {request.num_shards - 1}",
+            hint="slices are numbered from 0 to --num-shards - 1",
+        )
     out = request.out
     out.mkdir(parents=True, exist_ok=True)
     settings = _settings(request)
     for stale in out.glob(".shard-*.tmp"):  # left by a run that was killed mid-write; never a user's file
-        stale.unlink(missing_ok=True)
-    shards = _existing_shards(out, settings)
-    write_index(out, settings, shards)
+        if request.owns(_shard_number(stale.name) or 0):  # another slice may be writing its own right now
+            stale.unlink(missing_ok=True)
+    shards = _existing_shards(out, settings, request)
+    if not (out / INDEX_NAME).exists():
+        write_index(out, settings, shards, request.index_name)
     plan = _plan(request, shards)
-    cache = str(out / ".cache")
+    cache = str(out / (".cache" if request.num_shards == 1 else f".cache-slice-{request.shard_index}"))
     _warm_tex_cache(curriculum, request.level, cache)
     indices = [index for _, block in plan for index in block]
     bar = tqdm(
@@ -214,11 +271,13 @@ def generate(request: GenerateRequest, *, progress: bool = True) -> dict[str, An
             if len(pending) == len(block):
                 digest = write_shard(out / shard_name(number), pending)
                 shards[shard_name(number)] = {"samples": len(pending), "sha256": digest}
-                write_index(out, settings, shards)
+                write_index(out, settings, shards, request.index_name)
                 pending = []
                 number, block = next(blocks, (0, range(0)))
     finally:
         bar.close()
         for media in Path(cache).glob("media-*"):
             shutil.rmtree(media, ignore_errors=True)
-    return read_index(out)
+    if request.num_shards > 1 and not (out / INDEX_NAME).exists():
+        _merge_slices(out, settings, request)
+    return read_index(out, INDEX_NAME if (out / INDEX_NAME).exists() else request.index_name)

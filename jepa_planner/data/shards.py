@@ -211,9 +211,9 @@ class DatasetSettings:
         return dict(self.__dict__)
 
 
-def read_index(directory: str | Path) -> dict[str, Any]:
-    """The index of a dataset directory, or a ``DatasetError`` saying what is wrong with it."""
-    path = Path(directory) / INDEX_NAME
+def read_index(directory: str | Path, name: str = INDEX_NAME) -> dict[str, Any]:
+    """The index of a dataset directory (or of one slice of it), or a ``DatasetError`` saying what is wrong."""
+    path = Path(directory) / name
     try:
         index: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -229,12 +229,14 @@ def read_index(directory: str | Path) -> dict[str, Any]:
     return index
 
 
-def write_index(directory: Path, settings: DatasetSettings, shards: dict[str, dict[str, Any]]) -> None:
-    """Write index.json atomically, shards sorted by name."""
+def write_index(
+    directory: Path, settings: DatasetSettings, shards: dict[str, dict[str, Any]], name: str = INDEX_NAME
+) -> None:
+    """Write index.json (or a slice's index, ``name``) atomically, shards sorted by name."""
     index = {"format": FORMAT_VERSION, "settings": settings.as_dict(), "shards": dict(sorted(shards.items()))}
-    temp = directory / f".{INDEX_NAME}.{os.getpid()}.tmp"
+    temp = directory / f".{name}.{os.getpid()}.tmp"
     temp.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temp, directory / INDEX_NAME)
+    os.replace(temp, directory / name)
 
 
 def dataset_shards(directory: str | Path) -> list[Path]:

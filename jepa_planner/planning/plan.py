@@ -165,6 +165,12 @@ class SceneGraph:
         """The scene as a networkx graph (``dsl.graph.to_networkx``)."""
         return to_networkx(self.scene)
 
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """Jupyter's rich display: the input beside the plan's render, and the DSL (``planning.display``)."""
+        from jepa_planner.planning.display import plan_mimebundle
+
+        return plan_mimebundle(self)
+
     def render(self, *, length: int | None = None, size: tuple[int, int] | None = None) -> np.ndarray:
         """The plan drawn as ``[T, H, W, 3]`` uint8 frames, resampled to ``length`` like the input."""
         frames, _ = render_scene(self.scene, length=length or len(self.target), size=size or self.size)

@@ -291,3 +291,11 @@ def test_syntax_errors_point_into_the_source(source: str) -> None:
     assert f"<scene>:{error.line}:{error.column}:" in rendered
     if error.line <= len(source.splitlines()):
         assert rendered.splitlines()[2].strip() == "^"
+
+
+def test_a_syntax_error_lark_cannot_match_to_an_example_is_still_a_dsl_error() -> None:
+    # Found by experiments/fuzz_scenes.py: Lark's match_examples raised a TypeError on this mutated scene.
+    text = "scene Main\n\na ( Axes()\nb = Arrow((-61.418, -52.982), (2.71, -40.596))\n\nwait=1.108)\nadd(b)\n"
+    with pytest.raises(DSLSyntaxError) as caught:
+        parse(text)
+    assert caught.value.line == 4  # inside the bracket opened on line 3, newlines do not end the statement

@@ -7,9 +7,11 @@ import math
 import numpy as np
 import pytest
 
+from codegen.runtime import RenderError
 from dsl import ir
 from dsl.printer import to_text
 from jepa_planner.data.sampler import SceneSampler
+from jepa_planner.evaluation import scoring
 from jepa_planner.evaluation.scoring import PairScore, TargetRender, aggregate, render_target, score_prediction
 
 
@@ -79,9 +81,20 @@ def test_a_failed_check_stops_before_compiling(reference: TargetRender) -> None:
     assert score.symbolic["object_f1"] > 0.0  # a parsed prediction is still compared symbolically
 
 
-def test_a_render_failure_is_recorded(reference: TargetRender) -> None:
+def test_a_formula_latex_rejects_fails_the_check(reference: TargetRender) -> None:
     score = score_prediction(reference, 'scene BadFormula\nt = MathTex(r"\\undefinedcommand x")\nplay(Write(t))\n')
-    assert (score.compiled, score.rendered) == (True, False)
+    assert (score.checked, score.compiled, score.rendered) == (False, False, False)
+    assert score.error is not None and score.error.startswith("check: ") and "does not typeset" in score.error
+
+
+def test_a_render_failure_is_recorded(reference: TargetRender, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The checks leave no known scene that fails to render (experiments/fuzz_scenes.py), so Manim is made to fail.
+    def failing(scene: ir.Scene, **kwargs: object) -> None:
+        raise RenderError(f"Manim failed on scene {scene.name}: ValueError: no")
+
+    monkeypatch.setattr(scoring, "render_clip", failing)
+    score = score_prediction(reference, "scene Fine\nc = Circle()\nplay(Create(c))\n")
+    assert (score.checked, score.compiled, score.rendered) == (True, True, False)
     assert score.error is not None and score.error.startswith("render: render error")
 
 

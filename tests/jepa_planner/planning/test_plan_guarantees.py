@@ -4,6 +4,7 @@ failure), and the user's ``Spec.texts``/``Spec.formulas`` reach the Manim code o
 from __future__ import annotations
 
 import ast
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ import torch
 from dsl.checks import check
 from jepa_planner.data.sampler import SceneSampler
 from jepa_planner.decoder import decode
+from jepa_planner.evaluation.harness import _predict
 from jepa_planner.evaluation.methods import PlannerMethod, RepairedPlan
 from jepa_planner.planning.model import Planner, PlannerConfig
 from jepa_planner.planning.plan import Spec, plan, render_scene
@@ -45,6 +47,9 @@ def test_a_timeline_that_never_parses_is_reported_as_repaired(
     assert check(graph.scene) == [], "the repaired fallback is still a valid scene"
     with pytest.raises(RepairedPlan):
         PlannerMethod(planner).predict(frames, name="Planned")
+    clip = SimpleNamespace(frames=frames)  # all the harness reads of a held-out clip here
+    text, _, error = _predict(PlannerMethod(planner), clip, "Planned")  # type: ignore[arg-type]
+    assert text == "" and error is not None and error.startswith("predict: RepairedPlan"), "an L0 failure"
 
 
 PAYLOAD = '"); import os; os.system("echo pwned"); ("'
