@@ -34,8 +34,14 @@ def gif_tag(frames: np.ndarray, fps: float, *, alt: str = "clip") -> str:
         pictures[0].save(buffer, format="PNG")
         mime = "image/png"
     else:
-        pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:],
-                         duration=max(int(round(1000 / fps)), 20), loop=0)
+        pictures[0].save(
+            buffer,
+            format="GIF",
+            save_all=True,
+            append_images=pictures[1:],
+            duration=max(int(round(1000 / fps)), 20),
+            loop=0,
+        )
         mime = "image/gif"
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img src="data:{mime};base64,{data}" alt="{html.escape(alt)}"/>'
