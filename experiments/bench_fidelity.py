@@ -2,7 +2,7 @@
 
 Run it from the repository root::
 
-    .venv/bin/python experiments/bench_fidelity.py --per-level 8 --out experiments/results/bench_fidelity
+    .venv/bin/python -m experiments.bench_fidelity --per-level 8 --out experiments/results/bench_fidelity
 
 In distribution, ``--per-level`` scenes per curriculum level L1-L4 are drawn with the sampler under ``--seed``
 (training used seed 0) and rendered at 320x180, 15 fps, as the true clips. The wild set is every clip that
@@ -13,7 +13,8 @@ planned by every method, measured in this one run:
 - ``fast``, ``default``: perception and fitting at that effort (``plan(Spec(effort=...))``).
 
 Each plan is rendered at 256x144 with the clip's frame count and scored with ``evaluation.fidelity`` (tolerant
-Dice, colour-aware Dice, strict IoU on 16 frames at 128x72), plus seconds per plan (after one untimed warm-up),
+Dice, colour-aware Dice, strict IoU on 16 frames at 128x72) and ``evaluation.timing`` (lifespan tIoU and event
+F1, from perception of both clips), plus seconds per plan (after one untimed warm-up),
 validity (it parsed, passed the checks and rendered) and, in distribution, the object F1 against the true scene
 (``dsl.metrics.compare``). Medians are quoted: the machine is shared. Writes ``OUT.json`` and ``OUT.md``.
 """
@@ -36,6 +37,8 @@ from codegen.render import render_frames
 from dsl.metrics import compare
 from jepa_planner.data.sampler import SceneSampler
 from jepa_planner.evaluation.fidelity import fidelity_scores
+from jepa_planner.evaluation.timing import Timeline, event_f1, lifespan_tiou, timeline
+from jepa_planner.perception import perceive, read_clip
 from jepa_planner.planning.inputs import read_frames
 from jepa_planner.planning.plan import SceneGraph, Spec, plan, plan_with_decoder
 from jepa_planner.results import write_results
@@ -55,7 +58,7 @@ def _planner(method: str) -> Callable[[np.ndarray, float], SceneGraph]:
     return run
 
 
-def _score(frames: np.ndarray, fps: float, method: str, truth: Any = None) -> dict[str, float]:
+def _score(frames: np.ndarray, fps: float, method: str, seen: Timeline, truth: Any = None) -> dict[str, float]:
     start = time.perf_counter()
     try:
         graph = _planner(method)(frames, fps)
@@ -63,8 +66,16 @@ def _score(frames: np.ndarray, fps: float, method: str, truth: Any = None) -> di
         rendered = render_frames(graph.scene, PREVIEW[0], PREVIEW[1], fps)
     except Exception as error:  # noqa: BLE001 - a failure is a measured outcome here
         print(f"{method}: {type(error).__name__}: {error}")
-        return {"valid": 0.0, "dice": 0.0, "colour_dice": 0.0, "strict_iou": 0.0, "seconds": float("nan")}
-    row = {"valid": 1.0, **fidelity_scores(frames, rendered), "seconds": seconds}
+        zero = dict.fromkeys(("dice", "colour_dice", "strict_iou", "lifespan_tiou", "event_f1"), 0.0)
+        return {"valid": 0.0, **zero, "seconds": float("nan")}
+    planned = timeline(perceive(read_clip(rendered, fps=fps)))
+    row = {
+        "valid": 1.0,
+        **fidelity_scores(frames, rendered),
+        "lifespan_tiou": lifespan_tiou(seen, planned),
+        "event_f1": event_f1(seen, planned),
+        "seconds": seconds,
+    }
     if truth is not None:
         row["object_f1"] = compare(graph.scene, truth)["object_f1"]
     return row
@@ -112,15 +123,17 @@ def _markdown(table: dict[str, dict[str, dict[str, float]]], command: str) -> st
         f"Command: `{command}` ({platform.node()}, {platform.processor() or platform.machine()}, 2 cores, shared).",
         "Medians per clip; `valid` is the share of plans that parsed, passed the checks and rendered.",
         "",
-        "| set | method | clips | valid | tolerant Dice | colour Dice | strict IoU | object F1 | s / clip |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| set | method | clips | valid | tolerant Dice | colour Dice | strict IoU | lifespan tIoU | event F1 |"
+        " object F1 | s / clip |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for group, methods in table.items():
         for method, m in methods.items():
             f1 = f"{m['object_f1']:.2f}" if "object_f1" in m else "-"
             lines.append(
                 f"| {group} | {method} | {m['clips']:.0f} | {m['valid']:.2f} | {m['dice']:.3f} | {m['colour_dice']:.3f}"
-                f" | {m['strict_iou']:.3f} | {f1} | {m['seconds']:.2f} |"
+                f" | {m['strict_iou']:.3f} | {m['lifespan_tiou']:.3f} | {m['event_f1']:.3f} | {f1}"
+                f" | {m['seconds']:.2f} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -134,13 +147,15 @@ def main() -> None:
     parser.add_argument("--out", default="experiments/results/bench_fidelity")
     args = parser.parse_args()
     clips = _clips(args.levels, args.per_level, args.seed) + _wild(args.wild_limit)
+    first = timeline(perceive(read_clip(clips[0][1], fps=clips[0][2])))
     for method in METHODS:  # warm-up: imports, Pango, LaTeX
-        _score(clips[0][1], clips[0][2], method)
+        _score(clips[0][1], clips[0][2], method, first)
     rows = []
     for group, frames, fps, truth in tqdm(clips, desc="plans", unit="clip"):
-        rows.append({"group": group, **{m: _score(frames, fps, m, truth) for m in METHODS}})
+        seen = timeline(perceive(read_clip(frames, fps=fps)))
+        rows.append({"group": group, **{m: _score(frames, fps, m, seen, truth) for m in METHODS}})
     table = _summary(rows)
-    command = "python experiments/bench_fidelity.py " + " ".join(
+    command = "python -m experiments.bench_fidelity " + " ".join(
         f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
         for k, v in vars(args).items()
         if v is not None
