@@ -123,7 +123,7 @@ def _turns(angles: np.ndarray) -> np.ndarray:
     return result
 
 
-def _span(changing: np.ndarray, amount: np.ndarray, gap: int = 2) -> tuple[int, int] | None:
+def _span(changing: np.ndarray, amount: np.ndarray, gap: int = 4) -> tuple[int, int] | None:
     """The run of changing steps (gaps of up to ``gap`` steps bridged) with the most total ``amount`` of change."""
     idx = np.nonzero(changing)[0]
     if not len(idx):
@@ -205,7 +205,7 @@ def summarise(track: Track, background: np.ndarray, height: int, *, text: bool, 
     own = track.own()
     regions = [r for _, r in own]
     area, power = _signals(regions, background)
-    strong = power >= FORMED * power.max()
+    strong = power >= 0.75 * power.max()  # the yardstick for its usual size; the colour estimate wobbles
     # Fully drawn: as strong as the object gets, and about as large as it usually is then (a rotation or a
     # scale later on changes its area, so the median, not the maximum, is the yardstick).
     typical = float(np.median(area[strong]))

@@ -177,9 +177,11 @@ def _follow_merges(unmatched: list[Track], regions: list[Region], frame: int) ->
     """Continue each unmatched track into a region that swallowed it: two objects overlapping are one region."""
     for track in unmatched:
         last = track.regions[-1]
-        for region in regions:
-            if region.area > 1.2 * last.area and _inside(last.box, region.box) >= 0.8:
-                track.frames.append(frame)
-                track.regions.append(region)
-                track.merged.append(True)
-                break
+        if track.merged[-1]:  # already inside a shared region: stay with whatever continues it
+            candidates = [r for r in regions if box_iou(last.box, r.box) >= 0.5]
+        else:
+            candidates = [r for r in regions if r.area > 1.2 * last.area and _inside(last.box, r.box) >= 0.8]
+        if candidates:
+            track.frames.append(frame)
+            track.regions.append(max(candidates, key=lambda r: box_iou(last.box, r.box)))
+            track.merged.append(True)
