@@ -27,6 +27,8 @@ DEFAULT_STROKE = 4.0
 STROKE_UNITS = 0.01
 #: Manim's ``Arrow`` stops ``buff`` short of its start and end points.
 ARROW_BUFF = 0.25
+#: Corner counts read as a ``RegularPolygon`` (more look like a circle at these sizes).
+POLYGON_CORNERS = (5, 6)
 #: Manim's default ``Dot`` radius.
 DOT_RADIUS = 0.08
 
@@ -111,8 +113,8 @@ def _segment(region: Region, canvas: Canvas) -> Shape | None:
     )
 
 
-def _hull(region: Region) -> tuple[int, float]:
-    """Corners of the polygon fitted to the region's convex hull, and the share of its box the hull fills.
+def _hull(region: Region) -> tuple[int, float, float]:
+    """Corners of the polygon fitted to the region's convex hull, the share of its box it fills, and its area.
 
     The hull, not the filled mask: an outline not yet closed (the last frames of a ``Create``) has no hole to
     fill, but its hull is the shape's.
@@ -120,8 +122,9 @@ def _hull(region: Region) -> tuple[int, float]:
     ys, xs = np.nonzero(region.mask)
     hull = cv2.convexHull(np.stack([xs, ys], axis=1).astype(np.int32))
     approx = cv2.approxPolyDP(hull, 0.04 * cv2.arcLength(hull, True), True)
-    extent = (cv2.contourArea(hull) + 0.5 * cv2.arcLength(hull, True)) / max(region.width * region.height, 1)
-    return len(approx), float(min(extent, 1.0))
+    area = cv2.contourArea(hull) + 0.5 * cv2.arcLength(hull, True)  # pixel centres: half a pixel all round
+    extent = area / max(region.width * region.height, 1)
+    return len(approx), float(min(extent, 1.0)), float(area)
 
 
 def classify(region: Region, canvas: Canvas, *, text: bool = False) -> list[Shape]:
@@ -135,7 +138,7 @@ def classify(region: Region, canvas: Canvas, *, text: bool = False) -> list[Shap
     if segment is not None:
         return [segment]
     square = abs(width - height) <= 0.08 * max(width, height) + canvas.units(1.5)
-    corners, extent = _hull(region)
+    corners, extent, hull_area = _hull(region)
     round_side = {"radius": (width + height) / 4} if square else {"width": width, "height": height}
     round_kind = "Circle" if square else "Ellipse"
     if max(width, height) <= 2.6 * DOT_RADIUS and region.fill > 0.8:
@@ -145,6 +148,11 @@ def classify(region: Region, canvas: Canvas, *, text: bool = False) -> list[Shap
     triangle = Shape("Triangle", centre, {"radius": max(height / 1.5, width / math.sqrt(3))}, 0.5)
     if corners == 3 or 0.4 <= extent < 0.62:
         return [triangle, Shape(round_kind, centre, round_side, 0.2)]
+    if corners in POLYGON_CORNERS and 0.6 <= extent < 0.9:
+        # A regular n-gon of circumradius R covers n/2 sin(2 pi / n) R^2.
+        radius = math.sqrt(hull_area / (corners / 2 * math.sin(2 * math.pi / corners))) / canvas.ppu
+        polygon = Shape("RegularPolygon", centre, {"n": float(corners), "radius": radius}, 0.6)
+        return [polygon, Shape(round_kind, centre, round_side, 0.3)]
     if corners == 4 and extent >= 0.88:
         return [Shape(boxy_kind, centre, boxy, 0.8), Shape(round_kind, centre, round_side, 0.2)]
     if 0.7 <= extent < 0.88:
