@@ -8,10 +8,10 @@ once, untimed, so that first-call costs (TeX compiles, lazy imports) do not coun
 averaged per curriculum level and over all clips (``scoring.aggregate``), with latency percentiles and the share of
 rendered predictions that have any overlap or any object off the frame added (``report.figures``).
 
-Several planner files can be compared in one report (``--planner jepa=a.safetensors scratch=b.safetensors``); the
-baselines ``unconstrained`` and ``nearest`` (``evaluation.methods``) run on each of them. ``--out`` receives
-``metrics.json`` (settings, every figure, every clip's prediction), ``metrics.md`` (a table per level) and
-``metrics.png`` (bar charts of the headline figures), each written atomically. ``EvalSettings`` holds what is
+Several planner files can be compared in one report (``--planner jepa=a.safetensors scratch=b.safetensors``);
+the baselines ``decoder``, ``unconstrained`` and ``nearest`` (``evaluation.methods``) run on each of them.
+``--out`` receives ``metrics.json`` (settings, every figure, every clip's prediction), ``metrics.md`` (a table per
+level) and ``metrics.png`` (bar charts of the headline figures), each written atomically. ``EvalSettings`` holds what is
 measured, and ``metrics.json`` keeps it; the command line is ``jepa_planner.cli``'s ``eval``.
 
 Examples
@@ -47,6 +47,7 @@ from jepa_planner.errors import DatasetError, PlannerError
 from jepa_planner.evaluation.latent import LatentDistance, jepa_target_encoder
 from jepa_planner.evaluation.methods import (
     METHODS,
+    DecoderMethod,
     Method,
     NearestMethod,
     PlannerMethod,
@@ -249,6 +250,8 @@ def build_methods(
             method: Method
             if method_name == "planner":
                 method = PlannerMethod(planner, refine=settings.refine, seed=settings.seed)
+            elif method_name == "decoder":
+                method = DecoderMethod(planner, refine=settings.refine, seed=settings.seed)
             elif method_name == "unconstrained":
                 method = UnconstrainedMethod(planner)
             else:

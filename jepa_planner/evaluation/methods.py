@@ -4,9 +4,12 @@ Each method answers ``predict(frames, name=...)`` with DSL text for one clip; th
 scores the text. ``name`` is the target scene's name: it cannot be seen in a clip, and exact match compares the
 whole canonical text, so every method is told it.
 
-- ``planner``: ``planning.plan`` on the clip (both decoder masks on, ``refine`` render-and-compare candidates).
-  A plan that ``decode_scene`` had to repair (``SceneGraph.repaired``) is a failure, not a valid plan: the method
-  raises ``RepairedPlan`` and the harness records it against L0 validity.
+- ``planner``: ``planning.plan`` on the clip: perception and render-and-compare fitting, with the learned
+  decoder's plan compared beside them (``refine`` decoder candidates). A plan that ``decode_scene`` had to repair
+  (``SceneGraph.repaired``) is a failure, not a valid plan: the method raises ``RepairedPlan`` and the harness
+  records it against L0 validity.
+- ``decoder``: the learned decoder alone (``planning.plan_with_decoder``), the planner before perception, with the
+  same repair rule.
 - ``unconstrained``: the same planner's greedy decode with the grammar and semantic masks off. Its text is the
   raw decode, rebuilt exactly as ``decoder.decode.decode_scene`` builds it *before* its fallback, so a timeline
   that does not parse or check counts against L0 validity instead of being repaired.
@@ -36,10 +39,10 @@ from jepa_planner.decoder.timeline import render_tokens
 from jepa_planner.models.video import to_video
 from jepa_planner.planning.inputs import load_clip
 from jepa_planner.planning.model import Planner
-from jepa_planner.planning.plan import Spec, plan
+from jepa_planner.planning.plan import SceneGraph, Spec, plan, plan_with_decoder
 
 #: The methods the harness knows, the planner first.
-METHODS: Final = ("planner", "unconstrained", "nearest")
+METHODS: Final = ("planner", "decoder", "unconstrained", "nearest")
 #: Clips embedded per encoder call while building a retrieval index.
 INDEX_BATCH: Final = 32
 
@@ -74,10 +77,27 @@ class PlannerMethod:
     name: str = "planner"
 
     def predict(self, frames: np.ndarray, *, name: str) -> str:
-        graph = plan(Spec(clip=frames, refine=self.refine, seed=self.seed, name=name), planner=self.planner)
-        if graph.repaired:
-            raise RepairedPlan("the decoded timeline did not parse or check; the plan was repaired")
-        return graph.dsl
+        return _unrepaired(plan(Spec(clip=frames, refine=self.refine, seed=self.seed, name=name), planner=self.planner))
+
+
+@dataclass
+class DecoderMethod:
+    """``plan_with_decoder(Spec(clip=frames, refine=refine, seed=seed))``: the learned decoder alone."""
+
+    planner: Planner
+    refine: int = 1
+    seed: int = 0
+    name: str = "decoder"
+
+    def predict(self, frames: np.ndarray, *, name: str) -> str:
+        spec = Spec(clip=frames, refine=self.refine, seed=self.seed, name=name)
+        return _unrepaired(plan_with_decoder(spec, planner=self.planner))
+
+
+def _unrepaired(graph: SceneGraph) -> str:
+    if graph.repaired:
+        raise RepairedPlan("the decoded timeline did not parse or check; the plan was repaired")
+    return graph.dsl
 
 
 def raw_text(decoder: SceneDecoder, decoded: DecodedScene, *, name: str) -> str:

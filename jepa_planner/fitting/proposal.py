@@ -99,7 +99,7 @@ def _object(name: str, shape: Shape, seen: SeenObject, perception: Perception, t
         k: (tuple(_r(x) for x in v) if isinstance(v, tuple) else _r(max(v, 0.05))) for k, v in shape.size.items()
     }
     if "n" in size:
-        size["n"] = int(shape.size["n"])  # type: ignore[call-overload]
+        size["n"] = int(shape.size["n"])  # type: ignore[arg-type]
     if shape.kind == "Text":
         text = tex or "text"
         font = font_size_for(text, False, float(shape.size["width"]), float(shape.size["height"]))  # type: ignore[arg-type]

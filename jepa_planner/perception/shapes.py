@@ -29,6 +29,8 @@ STROKE_UNITS = 0.01
 ARROW_BUFF = 0.25
 #: Corner counts read as a ``RegularPolygon`` (more look like a circle at these sizes).
 POLYGON_CORNERS = (5, 6)
+#: The widest opaque disc read as a ``Dot`` (units).
+MAX_DOT = 1.0
 #: Manim's default ``Dot`` radius.
 DOT_RADIUS = 0.08
 
@@ -141,8 +143,12 @@ def classify(region: Region, canvas: Canvas, *, text: bool = False) -> list[Shap
     corners, extent, hull_area = _hull(region)
     round_side = {"radius": (width + height) / 4} if square else {"width": width, "height": height}
     round_kind = "Circle" if square else "Ellipse"
-    if max(width, height) <= 2.6 * DOT_RADIUS and region.fill > 0.8:
-        return [Shape("Dot", centre, {"radius": (width + height) / 4}, 0.9)]
+    solid = region.fill > 0.8 or region.area >= 0.6 * region.width * region.height
+    tiny = max(width, height) <= 3.0 * DOT_RADIUS
+    if solid and square and (tiny or (0.7 <= extent < 0.9 and max(width, height) <= MAX_DOT)):
+        # An opaque disc: what Manim users draw with Dot (a filled Circle looks the same).
+        dot = Shape("Dot", centre, {"radius": (width + height) / 4}, 0.9)
+        return [dot, Shape("Circle", centre, {"radius": (width + height) / 4}, 0.2)]
     boxy = {"side_length": (width + height) / 2} if square else {"width": width, "height": height}
     boxy_kind = "Square" if square else "Rectangle"
     triangle = Shape("Triangle", centre, {"radius": max(height / 1.5, width / math.sqrt(3))}, 0.5)

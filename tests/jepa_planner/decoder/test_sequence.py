@@ -16,7 +16,7 @@ from jepa_planner.decoder.sequence import APPEAR_BINS, FIELDS, POSITION_BINS, Ob
 from jepa_planner.decoder.targets import SceneTargets, batch_targets
 from jepa_planner.decoder.vocab import COLORS, FILLS, IGNORE, KINDS, NO_OBJECT
 from jepa_planner.planning.model import export_planner, load_planner, save_planner
-from jepa_planner.planning.plan import Spec, plan
+from jepa_planner.planning.plan import Spec, plan_with_decoder
 from jepa_planner.systems.decoder import DecoderTraining
 from jepa_planner.systems.weights import run_metadata, save_weights
 from tests.jepa_planner.helpers import fit_batch
@@ -109,7 +109,7 @@ def test_a_planner_carries_the_sequence_head(tmp_path: Path) -> None:
     assert planner.config.object_head == "sequence" and planner.config.slots == 4
     assert planner.decoder.object_head == "sequence" and not hasattr(planner.decoder, "queries")
     clip = torch.randint(0, 256, (16, 36, 64, 3), dtype=torch.uint8).numpy()
-    result = plan(Spec(clip=clip, name="Sequenced"), planner=planner)
+    result = plan_with_decoder(Spec(clip=clip, name="Sequenced"), planner=planner)
     assert check(result.scene) == [] and result.scene.name == "Sequenced"
 
 

@@ -27,5 +27,5 @@ def test_a_plan_displays_the_input_beside_its_render_and_its_dsl() -> None:
     strip = Image.open(io.BytesIO(base64.b64decode(match[1])))
     assert getattr(strip, "n_frames", 1) == 16, "every frame of the clip"
     assert strip.size[0] > 2 * strip.size[1], "two panels side by side"
-    assert "greedy decode" in page, "the notes are shown"
+    assert "perception: " in page, "the notes are shown"
     assert re.search(r'<span style="[^"]+">scene</span>', page), "the DSL is highlighted"

@@ -136,8 +136,10 @@ def test_bad_inputs_and_checkpoints(tmp_path: Path, planner_file: Path) -> None:
 def test_wrong_resolution_is_resized_with_a_note(planner_file: Path, clip: tuple[np.ndarray, np.ndarray]) -> None:
     frames, _ = clip
     big = np.repeat(np.repeat(frames, 3, axis=1), 3, axis=2)  # 192x108
-    graph = plan(Spec(clip=big), planner=planner_file)
-    assert any("resized 192x108 to 64x36" in note for note in graph.notes)
+    decoded = plan_with_decoder(Spec(clip=big), planner=planner_file)
+    assert any("resized 192x108 to 64x36" in note for note in decoded.notes)
+    perceived = plan(Spec(clip=big, effort="fast"), planner=planner_file)  # perception reads it as it is
+    assert perceived.target.shape[1:3] == (108, 192) and not any("resized" in note for note in perceived.notes)
 
 
 def test_cli_plan_writes_dsl_code_and_comparison(

@@ -14,9 +14,9 @@ from dsl.checks import check
 from jepa_planner.data.sampler import SceneSampler
 from jepa_planner.decoder import decode
 from jepa_planner.evaluation.harness import _predict
-from jepa_planner.evaluation.methods import PlannerMethod, RepairedPlan
+from jepa_planner.evaluation.methods import DecoderMethod, PlannerMethod, RepairedPlan
 from jepa_planner.planning.model import Planner, PlannerConfig
-from jepa_planner.planning.plan import Spec, plan, render_scene
+from jepa_planner.planning.plan import Spec, plan, plan_with_decoder, render_scene
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +41,14 @@ def test_a_timeline_that_never_parses_is_reported_as_repaired(
     planner: Planner, frames: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(decode, "render_tokens", lambda *args, **kwargs: "play(Nonsense(\n")
-    graph = plan(Spec(clip=frames), planner=planner)
+    graph = plan_with_decoder(Spec(clip=frames), planner=planner)
     assert graph.repaired
     assert any(note.startswith("repaired:") for note in graph.notes)
     assert check(graph.scene) == [], "the repaired fallback is still a valid scene"
     with pytest.raises(RepairedPlan):
-        PlannerMethod(planner).predict(frames, name="Planned")
+        DecoderMethod(planner).predict(frames, name="Planned")
     clip = SimpleNamespace(frames=frames)  # all the harness reads of a held-out clip here
-    text, _, error = _predict(PlannerMethod(planner), clip, "Planned")  # type: ignore[arg-type]
+    text, _, error = _predict(DecoderMethod(planner), clip, "Planned")  # type: ignore[arg-type]
     assert text == "" and error is not None and error.startswith("predict: RepairedPlan"), "an L0 failure"
 
 
@@ -59,7 +59,8 @@ PAYLOAD = '"); import os; os.system("echo pwned"); ("'
 def test_spec_texts_and_formulas_reach_the_code_only_as_literals(
     planner: Planner, frames: np.ndarray, kind: str, field: str
 ) -> None:
-    graph = plan(Spec.model_validate({"clip": frames, "objects": [kind], field: [PAYLOAD]}), planner=planner)
+    spec = Spec.model_validate({"clip": frames, "objects": [kind], field: [PAYLOAD]})
+    graph = plan_with_decoder(spec, planner=planner)
     first = graph.scene.objects[0]
     assert first.kind == kind and PAYLOAD in (getattr(first, "text", None), getattr(first, "tex", None))
     module = ast.parse(graph.manim())
