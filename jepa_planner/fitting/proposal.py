@@ -111,6 +111,69 @@ def _object(name: str, shape: Shape, seen: SeenObject, perception: Perception, t
     return ir.OBJECT_KINDS[shape.kind](name=name, **size, **style)
 
 
+def _polynomial(coefficients: Sequence[float]) -> ir.Node:
+    """``c0 + c1 * x + c2 * x ^ 2 + ...`` as a plot expression, terms under 0.01 left out."""
+    terms: list[tuple[float, ir.Node]] = []
+    for power, value in enumerate(coefficients):
+        value = _r(value)
+        if abs(value) < 0.01:
+            continue
+        base: ir.Node = ir.Var() if power >= 1 else ir.Num(value=abs(value))
+        if power > 1:
+            base = ir.BinOp(op="^", left=ir.Var(), right=ir.Num(value=float(power)))
+        if power >= 1 and abs(value) != 1.0:
+            base = ir.BinOp(op="*", left=ir.Num(value=abs(value)), right=base)
+        terms.append((value, base))
+    if not terms:
+        return ir.Num(value=0.0)
+    expression: ir.Node = terms[-1][1] if terms[-1][0] > 0 else ir.Neg(operand=terms[-1][1])
+    for value, term in reversed(terms[:-1]):
+        expression = ir.BinOp(op="+" if value > 0 else "-", left=expression, right=term)
+    return expression
+
+
+def _axes(name: str, shape: Shape, seen: SeenObject, perception: Perception, counts: dict[str, int]) -> list[ir.Node]:
+    """The ``Axes`` perception read, and the ``Plot`` on them when it found one."""
+    guess = seen.axes
+    assert guess is not None, "only called for axes"
+    axes = ir.Axes(
+        name=name,
+        x_range=guess.x_range,
+        y_range=guess.y_range,
+        x_length=_r(float(shape.size["x_length"])),  # type: ignore[arg-type]
+        y_length=_r(float(shape.size["y_length"])),  # type: ignore[arg-type]
+    )
+    if guess.plot is None:
+        return [axes]
+    counts["graph"] = counts.get("graph", 0) + 1
+    low = max(guess.plot.x_span[0], guess.x_range[0])
+    high = min(guess.plot.x_span[1], guess.x_range[1])
+    background = perception.clip.background.astype(np.float64)
+    plot = ir.Plot(
+        name=f"graph_{counts['graph']}",
+        axes=name,
+        function=_polynomial(guess.plot.coefficients),  # type: ignore[arg-type]
+        x_range=(_r(low), _r(high)) if high - low > 0.1 else None,
+        color=colour_name(guess.plot.colour, background, faint=True),
+    )
+    return [axes, plot]
+
+
+def _axes_events(seen: SeenObject, names: Sequence[str], perception: Perception) -> list[_Event]:
+    """Axes drawn first, then their plot: the track's drawing-in time shared between them."""
+    seconds, summary = perception.clip.seconds, seen.summary
+    start, end = seconds(summary.appear), seconds(summary.formed)
+    cut = start + (end - start) / len(names)
+    events = [_Event(start, cut, ir.Create(target=names[0]), names[0], True)]
+    if len(names) > 1:
+        events.append(_Event(cut, end, ir.Create(target=names[1]), names[1], True))
+    if summary.gone < len(perception.clip.frames):
+        for name in reversed(names):
+            gone = _Event(seconds(summary.fading), seconds(summary.gone), ir.FadeOut(target=name), name, False)
+            events.append(gone)
+    return events
+
+
 def _events(seen: SeenObject, name: str, verb: str, perception: Perception) -> list[_Event]:
     clip, summary = perception.clip, seen.summary
     seconds = clip.seconds
@@ -221,6 +284,12 @@ def propose(
         elif shape.kind == "MathTex":
             tex = formula_queue.pop(0) if formula_queue else choices.formulas.get(index)
         label = _name(shape.kind, counts, seen, perception)
+        if shape.kind == "Axes" and seen.axes is not None:
+            drawn = _axes(label, shape, seen, perception, counts)
+            objects.extend(drawn)
+            relations.append(ir.MoveToRel(subject=label, point=(_r(shape.centre[0]), _r(shape.centre[1]))))
+            events.extend(_axes_events(seen, [o.name for o in drawn], perception))
+            continue
         try:
             objects.append(_object(label, shape, seen, perception, tex))
         except ValueError:  # a size the IR refuses (a degenerate segment): the object is left out

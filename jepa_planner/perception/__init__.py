@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jepa_planner.perception.axes import AxesGuess, find_axes
 from jepa_planner.perception.clip import PerceivedClip, read_clip
 from jepa_planner.perception.events import ObjectTrack, summarise
 from jepa_planner.perception.regions import Region, find_regions
@@ -27,11 +28,12 @@ MIN_FRAMES = 2
 
 @dataclass(frozen=True)
 class SeenObject:
-    """One object perception found: its track summary, candidate shapes (best first) and OCR reading."""
+    """One object perception found: its track summary, candidate shapes (best first), OCR reading, and axes."""
 
     summary: ObjectTrack
     shapes: tuple[Shape, ...]
     reading: Reading | None
+    axes: AxesGuess | None = None
 
     @property
     def region(self) -> Region:
@@ -76,6 +78,10 @@ def _seen(clip: PerceivedClip, track: Track, canvas: Canvas) -> SeenObject:
         shapes = classify(best, canvas)
         arrow = shapes[0].kind in ("Arrow", "DoubleArrow")
         summary = summarise(track, clip.background, canvas.height, text=False, arrow=arrow)
+        axes = find_axes(clip.frames[summary.reference_frame], summary.reference, clip.background, canvas.ppu)
+        if axes is not None:
+            size = {"x_length": canvas.units(axes.lengths[0]), "y_length": canvas.units(axes.lengths[1])}
+            return SeenObject(summary, (Shape("Axes", canvas.point(*axes.centre), size, 0.9),), None, axes)
         shapes = classify(summary.opening, canvas)
     return SeenObject(summary, tuple(shapes), reading)
 

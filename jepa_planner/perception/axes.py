@@ -1,0 +1,158 @@
+"""Axes and the function plotted on them, read off one region: two long crossing lines with ticks, and a curve.
+
+``find_axes`` looks for the longest horizontal and vertical runs of painted pixels in a region. When both span
+most of it and cross, the region is an ``Axes``: the runs give its lengths and the crossing its origin, and the
+tick marks just off each axis (their spacing, found with ``scipy.signal.find_peaks``) give the unit, so the ranges
+follow. Painted pixels away from the axes, in another hue, are the plot: their height in each column, in axis
+units, is fitted with the lowest-degree polynomial (``numpy.polynomial``) that follows it to ``FIT_TOLERANCE``.
+
+Coordinates: pixels of the region's crop, ``(x, y)`` from its top-left corner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import find_peaks  # type: ignore[import-untyped, unused-ignore]
+
+from jepa_planner.perception.regions import Region, _hue
+
+#: A run must cover this share of the region's width (height) to be an axis.
+AXIS_SHARE = 0.6
+#: Axes shorter than this (units) are not looked for.
+MIN_AXIS = 1.5
+#: Largest polynomial degree tried for a plot, and the RMS error (share of the plot's height) that is enough.
+MAX_DEGREE = 4
+FIT_TOLERANCE = 0.03
+#: Columns of curve needed to fit a plot.
+MIN_PLOT_COLUMNS = 8
+
+
+@dataclass(frozen=True)
+class PlotGuess:
+    """A plotted function: polynomial coefficients (lowest degree first), its x span and its colour."""
+
+    coefficients: tuple[float, ...]
+    x_span: tuple[float, float]
+    colour: np.ndarray
+
+
+@dataclass(frozen=True)
+class AxesGuess:
+    """Axes read from a region: box centre (pixels of the frame), lengths (pixels), ranges, and any plot."""
+
+    centre: tuple[float, float]
+    lengths: tuple[float, float]
+    x_range: tuple[float, float, float]
+    y_range: tuple[float, float, float]
+    plot: PlotGuess | None
+
+
+def _longest_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of ``mask``: the longest run of True, as (length, start, end exclusive)."""
+    height, width = mask.shape
+    padded = np.zeros((height, width + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask
+    lengths, starts, ends = np.zeros(height, int), np.zeros(height, int), np.zeros(height, int)
+    for row in range(height):
+        edges = np.diff(padded[row])
+        up, down = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+        if len(up):
+            best = int(np.argmax(down - up))
+            lengths[row], starts[row], ends[row] = down[best] - up[best], up[best], down[best]
+    return lengths, starts, ends
+
+
+def _second_line(lengths: np.ndarray, best: int, long: float, reach: int) -> bool:
+    """Whether a run at least ``long`` exists away from the line at ``best`` (beyond its ticks)."""
+    far = np.abs(np.arange(len(lengths)) - best) > reach + 1
+    return bool((lengths[far] >= long).any())
+
+
+def _tick_spacing(band: np.ndarray, default: float) -> float:
+    """Spacing in pixels of the tick marks in a thin ``band`` beside an axis (columns hit), else ``default``."""
+    profile = band.any(axis=0).astype(float)
+    peaks, _ = find_peaks(np.pad(profile, 1), distance=3)
+    if len(peaks) < 3:
+        return default
+    return float(np.median(np.diff(peaks)))
+
+
+def _range(low_px: float, high_px: float, unit: float) -> tuple[float, float, float]:
+    low, high = -round(low_px / unit), round(high_px / unit)
+    return (float(low), float(max(high, low + 1)), 1.0)
+
+
+def _fit(xs: np.ndarray, ys: np.ndarray) -> tuple[float, ...]:
+    """Coefficients, lowest degree first, of the lowest-degree polynomial that follows ``ys`` closely enough."""
+    scale = max(float(np.ptp(ys)), 1e-6)
+    for degree in range(1, MAX_DEGREE + 1):
+        poly = np.polynomial.Polynomial.fit(xs, ys, degree).convert()
+        if float(np.sqrt(np.mean((poly(xs) - ys) ** 2))) <= FIT_TOLERANCE * scale:
+            break
+    return tuple(float(c) for c in poly.coef)
+
+
+def find_axes(frame: np.ndarray, region: Region, background: np.ndarray, ppu: float) -> AxesGuess | None:
+    """Axes (and a plot on them) in ``region`` of ``frame``, or None when the region is not a pair of axes."""
+    mask = region.mask
+    height, width = mask.shape
+    if width < MIN_AXIS * ppu or height < MIN_AXIS * ppu:
+        return None
+    rows, row_start, row_end = _longest_runs(mask)
+    cols, col_start, col_end = _longest_runs(mask.T)
+    y_axis_row, x_axis_col = int(np.argmax(rows)), int(np.argmax(cols))
+    if rows[y_axis_row] < AXIS_SHARE * width or cols[x_axis_col] < AXIS_SHARE * height:
+        return None
+    reach = max(2, round(0.08 * ppu))
+    if _second_line(rows, y_axis_row, AXIS_SHARE * width, reach) or _second_line(
+        cols, x_axis_col, AXIS_SHARE * height, reach
+    ):
+        return None  # two long parallel lines: the sides of a box, or a filled shape
+    x0, x1 = row_start[y_axis_row], row_end[y_axis_row]
+    y0, y1 = col_start[x_axis_col], col_end[x_axis_col]
+    if not (x0 <= x_axis_col < x1 and y0 <= y_axis_row < y1):
+        return None  # the lines do not cross: not a pair of axes
+    above = mask[max(0, y_axis_row - reach) : max(0, y_axis_row - 1), x0:x1]
+    beside = mask[y0:y1, x_axis_col + 2 : x_axis_col + reach + 1].T
+    sx = _tick_spacing(above, ppu) if above.size else ppu
+    sy = _tick_spacing(beside, ppu) if beside.size else ppu
+    x_range = _range(x_axis_col - x0, x1 - x_axis_col, sx)
+    y_range = _range(y1 - y_axis_row, y_axis_row - y0, sy)
+    left, top = region.box[0], region.box[1]
+    centre = (left + (x0 + x1) / 2.0, top + (y0 + y1) / 2.0)
+    plot = _plot(frame, region, background, (x_axis_col, y_axis_row), (sx, sy), reach)
+    return AxesGuess(centre, (float(x1 - x0), float(y1 - y0)), x_range, y_range, plot)
+
+
+def _plot(
+    frame: np.ndarray,
+    region: Region,
+    background: np.ndarray,
+    origin: tuple[int, int],
+    unit: tuple[float, float],
+    reach: int,
+) -> PlotGuess | None:
+    """The curve among the region's pixels: off the axes and their ticks, in a hue other than the axes'."""
+    x0, y0, x1, y1 = region.box
+    crop = frame[y0:y1, x0:x1].astype(np.float64)
+    mask = region.mask.copy()
+    axis_colour = np.median(crop[origin[1], :][mask[origin[1], :]], axis=0)
+    mask[max(0, origin[1] - reach - 1) : origin[1] + reach + 2, :] = False
+    mask[:, max(0, origin[0] - reach - 1) : origin[0] + reach + 2] = False
+    ys, xs = np.nonzero(mask)
+    if len(xs) < MIN_PLOT_COLUMNS:
+        return None
+    bg = background.astype(np.float64)
+    hues = (crop[ys, xs] - bg) / np.maximum(np.abs(crop[ys, xs] - bg).max(axis=1, keepdims=True), 1.0)
+    other = np.abs(hues - _hue(axis_colour, bg)).max(axis=1) > 0.25
+    xs, ys = xs[other], ys[other]
+    columns = np.unique(xs)
+    if len(columns) < MIN_PLOT_COLUMNS:
+        return None
+    heights = np.array([ys[xs == c].mean() for c in columns])
+    ax = (columns + 0.5 - origin[0]) / unit[0]
+    ay = (origin[1] + 0.5 - heights) / unit[1]
+    colour = np.median(crop[ys, xs], axis=0)
+    return PlotGuess(_fit(ax, ay), (float(ax.min()), float(ax.max())), colour)
