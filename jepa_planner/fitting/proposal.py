@@ -132,7 +132,9 @@ def _polynomial(coefficients: Sequence[float]) -> ir.Node:
     return expression
 
 
-def _axes(name: str, shape: Shape, seen: SeenObject, perception: Perception, counts: dict[str, int]) -> list[ir.Node]:
+def _axes(
+    name: str, shape: Shape, seen: SeenObject, perception: Perception, counts: dict[str, int]
+) -> list[ir.ObjectBase]:
     """The ``Axes`` perception read, and the ``Plot`` on them when it found one."""
     guess = seen.axes
     assert guess is not None, "only called for axes"
@@ -152,7 +154,7 @@ def _axes(name: str, shape: Shape, seen: SeenObject, perception: Perception, cou
     plot = ir.Plot(
         name=f"graph_{counts['graph']}",
         axes=name,
-        function=_polynomial(guess.plot.coefficients),  # type: ignore[arg-type]
+        function=_polynomial(guess.plot.coefficients),
         x_range=(_r(low), _r(high)) if high - low > 0.1 else None,
         color=colour_name(guess.plot.colour, background, faint=True),
     )
