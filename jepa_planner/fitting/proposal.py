@@ -132,6 +132,38 @@ def _polynomial(coefficients: Sequence[float]) -> ir.Node:
     return expression
 
 
+def _scaled(value: float, node: ir.Node) -> ir.Node:
+    """``value * node`` (just ``node`` for 1)."""
+    value = _r(value)
+    if value == 1.0:
+        return node
+    return (
+        ir.BinOp(op="*", left=ir.Num(value=abs(value)), right=node)
+        if value > 0
+        else ir.Neg(operand=ir.BinOp(op="*", left=ir.Num(value=abs(value)), right=node))
+    )
+
+
+def _plus(node: ir.Node, value: float) -> ir.Node:
+    """``node + value`` (``node - |value|`` when negative, just ``node`` for 0)."""
+    value = _r(value)
+    if value == 0.0:
+        return node
+    return ir.BinOp(op="+" if value > 0 else "-", left=node, right=ir.Num(value=abs(value)))
+
+
+def _function(form: str, params: Sequence[float]) -> ir.Node:
+    """The plot expression for a fitted curve (``perception.axes.PlotGuess``)."""
+    if form == "sin":
+        a, b, p, c = params
+        inner = _plus(_scaled(b, ir.Var()), p)
+        return _plus(_scaled(a, ir.Call(func="sin", arg=inner)), c)
+    if form == "exp":
+        a, b, c = params
+        return _plus(_scaled(a, ir.Call(func="exp", arg=_scaled(b, ir.Var()))), c)
+    return _polynomial(params)
+
+
 def _axes(
     name: str, shape: Shape, seen: SeenObject, perception: Perception, counts: dict[str, int]
 ) -> list[ir.ObjectBase]:
@@ -154,7 +186,7 @@ def _axes(
     plot = ir.Plot(
         name=f"graph_{counts['graph']}",
         axes=name,
-        function=_polynomial(guess.plot.coefficients),
+        function=_function(guess.plot.form, guess.plot.params),
         x_range=(_r(low), _r(high)) if high - low > 0.1 else None,
         color=colour_name(guess.plot.colour, background, faint=True),
     )

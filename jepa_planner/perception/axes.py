@@ -4,7 +4,8 @@
 most of it and cross, the region is an ``Axes``: the runs give its lengths and the crossing its origin, and the
 tick marks just off each axis (their spacing, found with ``scipy.signal.find_peaks``) give the unit, so the ranges
 follow. Painted pixels away from the axes, in another hue, are the plot: their height in each column, in axis
-units, is fitted with the lowest-degree polynomial (``numpy.polynomial``) that follows it to ``FIT_TOLERANCE``.
+units, is fitted with the simplest curve that follows it (``_fit``: a low-degree polynomial, a sine, an
+exponential; ``numpy.polynomial`` and ``scipy.optimize.curve_fit``).
 
 Coordinates: pixels of the region's crop, ``(x, y)`` from its top-left corner.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import curve_fit  # type: ignore[import-untyped, unused-ignore]
 from scipy.signal import find_peaks  # type: ignore[import-untyped, unused-ignore]
 
 from jepa_planner.perception.regions import Region, _hue
@@ -31,9 +33,14 @@ MIN_PLOT_COLUMNS = 8
 
 @dataclass(frozen=True)
 class PlotGuess:
-    """A plotted function: polynomial coefficients (lowest degree first), its x span and its colour."""
+    """A plotted function, its x span and its colour.
 
-    coefficients: tuple[float, ...]
+    ``form`` is ``"poly"`` (``params``: coefficients, lowest degree first), ``"sin"`` (``a, b, p, c`` of
+    ``a sin(b x + p) + c``) or ``"exp"`` (``a, b, c`` of ``a exp(b x) + c``).
+    """
+
+    form: str
+    params: tuple[float, ...]
     x_span: tuple[float, float]
     colour: np.ndarray
 
@@ -84,14 +91,51 @@ def _range(low_px: float, high_px: float, unit: float) -> tuple[float, float, fl
     return (float(low), float(max(high, low + 1)), 1.0)
 
 
-def _fit(xs: np.ndarray, ys: np.ndarray) -> tuple[float, ...]:
-    """Coefficients, lowest degree first, of the lowest-degree polynomial that follows ``ys`` closely enough."""
+def _rms(model: np.ndarray, ys: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((model - ys) ** 2)))
+
+
+def _sine(xs: np.ndarray, ys: np.ndarray) -> tuple[tuple[float, ...], float] | None:
+    """``a sin(b x + p) + c`` through the points, started from the strongest frequency of their spectrum."""
+    grid = np.linspace(xs.min(), xs.max(), 256)
+    spectrum = np.abs(np.fft.rfft(np.interp(grid, xs, ys) - ys.mean()))
+    cycles = int(np.argmax(spectrum[1:]) + 1)
+    start = (float(np.ptp(ys)) / 2, 2 * np.pi * cycles / max(float(np.ptp(xs)), 1e-6), 0.0, float(ys.mean()))
+    try:
+        params, _ = curve_fit(lambda x, a, b, p, c: a * np.sin(b * x + p) + c, xs, ys, p0=start, maxfev=4000)
+    except (RuntimeError, ValueError):
+        return None
+    a, b, p, c = (float(v) for v in params)
+    return (a, b, p, c), _rms(a * np.sin(b * xs + p) + c, ys)
+
+
+def _exponential(xs: np.ndarray, ys: np.ndarray) -> tuple[tuple[float, ...], float] | None:
+    """``a exp(b x) + c`` through the points."""
+    try:
+        params, _ = curve_fit(lambda x, a, b, c: a * np.exp(b * x) + c, xs, ys, p0=(1.0, 0.5, 0.0), maxfev=4000)
+    except (RuntimeError, ValueError):
+        return None
+    a, b, c = (float(v) for v in params)
+    return (a, b, c), _rms(a * np.exp(b * xs) + c, ys)
+
+
+def _fit(xs: np.ndarray, ys: np.ndarray) -> tuple[str, tuple[float, ...]]:
+    """The simplest curve that follows the points: a polynomial of low degree, else a sine or an exponential.
+
+    A polynomial of degree 1 or 2 within ``FIT_TOLERANCE`` is kept; otherwise the closest of the degree-4
+    polynomial, a sine and an exponential, the last two preferred unless the polynomial is clearly closer.
+    """
     scale = max(float(np.ptp(ys)), 1e-6)
     for degree in range(1, MAX_DEGREE + 1):
         poly = np.polynomial.Polynomial.fit(xs, ys, degree).convert()
-        if float(np.sqrt(np.mean((poly(xs) - ys) ** 2))) <= FIT_TOLERANCE * scale:
-            break
-    return tuple(float(c) for c in poly.coef)
+        error = _rms(poly(xs), ys)
+        if error <= FIT_TOLERANCE * scale and degree <= 2:
+            return "poly", tuple(float(c) for c in poly.coef)
+    best: tuple[str, tuple[float, ...], float] = ("poly", tuple(float(c) for c in poly.coef), error)
+    for form, fitted in (("sin", _sine(xs, ys)), ("exp", _exponential(xs, ys))):
+        if fitted is not None and fitted[1] < 1.25 * best[2]:
+            best = (form, fitted[0], fitted[1])
+    return best[0], best[1]
 
 
 def find_axes(frame: np.ndarray, region: Region, background: np.ndarray, ppu: float) -> AxesGuess | None:
@@ -155,4 +199,5 @@ def _plot(
     ax = (columns + 0.5 - origin[0]) / unit[0]
     ay = (origin[1] + 0.5 - heights) / unit[1]
     colour = np.median(crop[ys, xs], axis=0)
-    return PlotGuess(_fit(ax, ay), (float(ax.min()), float(ax.max())), colour)
+    form, params = _fit(ax, ay)
+    return PlotGuess(form, params, (float(ax.min()), float(ax.max())), colour)
