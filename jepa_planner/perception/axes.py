@@ -83,7 +83,10 @@ def _tick_spacing(band: np.ndarray, default: float) -> float:
     peaks, _ = find_peaks(np.pad(profile, 1), distance=3)
     if len(peaks) < 3:
         return default
-    return float(np.median(np.diff(peaks)))
+    gaps = np.diff(peaks)
+    if float(np.std(gaps)) > 0.2 * float(np.median(gaps)):
+        return default  # not evenly spaced: something else crosses the band (a curve), not ticks
+    return float(np.median(gaps))
 
 
 def _range(low_px: float, high_px: float, unit: float) -> tuple[float, float, float]:
@@ -158,8 +161,15 @@ def find_axes(frame: np.ndarray, region: Region, background: np.ndarray, ppu: fl
     y0, y1 = col_start[x_axis_col], col_end[x_axis_col]
     if not (x0 <= x_axis_col < x1 and y0 <= y_axis_row < y1):
         return None  # the lines do not cross: not a pair of axes
-    above = mask[max(0, y_axis_row - reach) : max(0, y_axis_row - 1), x0:x1]
-    beside = mask[y0:y1, x_axis_col + 2 : x_axis_col + reach + 1].T
+    # Ticks are the axes' own colour; a curve crossing the band is not.
+    crop = frame[region.box[1] : region.box[3], region.box[0] : region.box[2]].astype(np.float64)
+    bg = background.astype(np.float64)
+    axis_hue = _hue(np.median(crop[y_axis_row][mask[y_axis_row]], axis=0), bg)
+    offset = crop - bg
+    hues = offset / np.maximum(np.abs(offset).max(axis=-1, keepdims=True), 1.0)
+    own = mask & (np.abs(hues - axis_hue).max(axis=-1) <= 0.25)
+    above = own[max(0, y_axis_row - reach) : max(0, y_axis_row - 1), x0:x1]
+    beside = own[y0:y1, x_axis_col + 2 : x_axis_col + reach + 1].T
     sx = _tick_spacing(above, ppu) if above.size else ppu
     sy = _tick_spacing(beside, ppu) if beside.size else ppu
     x_range = _range(x_axis_col - x0, x1 - x_axis_col, sx)

@@ -97,3 +97,28 @@ def test_non_16_9_clips_are_padded_with_their_own_background() -> None:
     clip = read_clip(frames)
     assert clip.frames.shape[1:3] == (120, 213)
     assert (clip.frames == 200).all()
+
+
+AXES_SCENE = """scene Graphed
+
+ax = Axes(x_range=(-3, 3, 1), y_range=(-2, 2, 1), x_length=6, y_length=4)
+curve = Plot(ax, x ^ 2 / 4, color=RED)
+box = Square(side_length=1.0, color=BLUE)
+box.move_to((-5.5, 2.5))
+
+play(Create(ax), run_time=1.0)
+play(Create(curve), run_time=1.0)
+play(FadeIn(box), run_time=0.5)
+"""
+
+
+def test_axes_with_their_ranges_and_the_plotted_curve() -> None:
+    frames = render_frames(parse(AXES_SCENE), 320, 180, 10)
+    perception = perceive(read_clip(frames, fps=10))
+    axes = [o.axes for o in perception.objects if o.axes is not None]
+    assert len(axes) == 1 and axes[0].x_range == (-3.0, 3.0, 1.0) and axes[0].y_range == (-2.0, 2.0, 1.0)
+    plot = axes[0].plot
+    assert plot is not None and plot.form == "poly"
+    assert np.allclose(np.polynomial.Polynomial(plot.params)(np.array([-2.0, 0.0, 2.0])), [1.0, 0.0, 1.0], atol=0.15)
+    assert plot.colour[0] > plot.colour[2]  # red
+    assert any(o.shapes[0].kind == "Square" for o in perception.objects)
