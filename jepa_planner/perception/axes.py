@@ -78,9 +78,13 @@ def _second_line(lengths: np.ndarray, best: int, long: float, reach: int) -> boo
 
 
 def _tick_spacing(band: np.ndarray, default: float) -> float:
-    """Spacing in pixels of the tick marks in a thin ``band`` beside an axis (columns hit), else ``default``."""
-    profile = band.any(axis=0).astype(float)
-    peaks, _ = find_peaks(np.pad(profile, 1), distance=3)
+    """Spacing in pixels of the tick marks across a ``band`` of rows centred on an axis, else ``default``.
+
+    Ticks show as columns where the line is thicker than it usually is.
+    """
+    thickness = band.sum(axis=0).astype(float)
+    profile = np.clip(thickness - np.median(thickness), 0.0, None)
+    peaks, _ = find_peaks(np.pad(profile, 1), distance=3, height=0.5)
     if len(peaks) < 3:
         return default
     gaps = np.diff(peaks)
@@ -168,8 +172,8 @@ def find_axes(frame: np.ndarray, region: Region, background: np.ndarray, ppu: fl
     offset = crop - bg
     hues = offset / np.maximum(np.abs(offset).max(axis=-1, keepdims=True), 1.0)
     own = mask & (np.abs(hues - axis_hue).max(axis=-1) <= 0.25)
-    above = own[max(0, y_axis_row - reach) : max(0, y_axis_row - 1), x0:x1]
-    beside = own[y0:y1, x_axis_col + 2 : x_axis_col + reach + 1].T
+    above = own[max(0, y_axis_row - reach - 1) : y_axis_row + reach + 2, x0:x1]
+    beside = own[y0:y1, max(0, x_axis_col - reach - 1) : x_axis_col + reach + 2].T
     sx = _tick_spacing(above, ppu) if above.size else ppu
     sy = _tick_spacing(beside, ppu) if beside.size else ppu
     x_range = _range(x_axis_col - x0, x1 - x_axis_col, sx)
