@@ -80,3 +80,10 @@ def colour_name(rgb: np.ndarray, background: np.ndarray, *, faint: bool = False)
         return best
     r, g, b = (int(v) for v in np.clip(np.rint(rgb), 0, 255))
     return f"#{r:02X}{g:02X}{b:02X}"
+
+
+def colour_rgb(colour: str) -> np.ndarray:
+    """``[3]`` float RGB of a palette name or ``"#RRGGBB"``."""
+    if colour.startswith("#"):
+        return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
+    return dict(palette())[colour]

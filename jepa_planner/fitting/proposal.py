@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from dsl import ir
-from jepa_planner.fitting.measure import colour_name, font_size_for, placeholder_formula
+from jepa_planner.fitting.measure import colour_name, colour_rgb, font_size_for, placeholder_formula
 from jepa_planner.perception import Perception, SeenObject
 from jepa_planner.perception.shapes import DEFAULT_STROKE, STROKE_UNITS, Shape
 
@@ -32,24 +32,33 @@ MIN_RUN = 0.05
 
 @dataclass(frozen=True)
 class Choices:
-    """Decisions per object index: the shape candidate, the intro verb, and whether to drop the object."""
+    """Decisions per object index: shape candidate, intro verb, dropped or not, placeholder formula, intro pace.
+
+    The pace is there because some intros look finished before they are: a filled shape's ``Create`` covers its
+    area long before its outline closes.
+    """
 
     shape: dict[int, int] = field(default_factory=dict)
     intro: dict[int, str] = field(default_factory=dict)
     dropped: frozenset[int] = frozenset()
     formulas: dict[int, str] = field(default_factory=dict)
+    pace: dict[int, float] = field(default_factory=dict)
 
     def with_shape(self, index: int, choice: int) -> Choices:
-        return Choices({**self.shape, index: choice}, self.intro, self.dropped, self.formulas)
+        return replace(self, shape={**self.shape, index: choice})
 
     def with_intro(self, index: int, verb: str) -> Choices:
-        return Choices(self.shape, {**self.intro, index: verb}, self.dropped, self.formulas)
+        return replace(self, intro={**self.intro, index: verb})
 
     def without(self, index: int) -> Choices:
-        return Choices(self.shape, self.intro, self.dropped | {index}, self.formulas)
+        return replace(self, dropped=self.dropped | {index})
 
     def with_formula(self, index: int, tex: str) -> Choices:
-        return Choices(self.shape, self.intro, self.dropped, {**self.formulas, index: tex})
+        return replace(self, formulas={**self.formulas, index: tex})
+
+    def with_pace(self, index: int, factor: float) -> Choices:
+        """The object's intro lasting ``factor`` times as long as perception saw it being drawn."""
+        return replace(self, pace={**self.pace, index: factor})
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,10 @@ def _style(seen: SeenObject, perception: Perception, shape: Shape) -> dict[str, 
     if shape.kind in ("Text", "MathTex"):
         return style
     fill = 0.0 if "start" in shape.size else region.fill  # a segment has no inside to fill
+    if 0.0 < fill < 1.0:
+        # The fill was measured against the seen paint, which thin strokes show dimmer than it is.
+        seen_paint, paint = region.colour - background, colour_rgb(colour) - background
+        fill *= float(np.clip(seen_paint @ paint / max(float(paint @ paint), 1.0), 0.2, 1.0))
     if fill >= 0.1:
         style["fill_opacity"] = _r(min(1.0, round(fill * 20) / 20))
     stroke_units = perception.canvas.units(region.stroke) / STROKE_UNITS
@@ -208,7 +221,7 @@ def _axes_events(seen: SeenObject, names: Sequence[str], perception: Perception)
     return events
 
 
-def _events(seen: SeenObject, name: str, verb: str, perception: Perception) -> list[_Event]:
+def _events(seen: SeenObject, name: str, verb: str, perception: Perception, pace: float = 1.0) -> list[_Event]:
     clip, summary = perception.clip, seen.summary
     seconds = clip.seconds
     events: list[_Event] = []
@@ -216,7 +229,8 @@ def _events(seen: SeenObject, name: str, verb: str, perception: Perception) -> l
         events.append(_Event(0.0, 0.0, None, name, True))
     else:
         animation = ir.ANIMATION_KINDS[verb](target=name)  # type: ignore[call-arg]
-        events.append(_Event(seconds(summary.appear), seconds(summary.formed), animation, name, True))
+        start, end = seconds(summary.appear), seconds(summary.formed)
+        events.append(_Event(start, start + (end - start) * pace, animation, name, True))
     canvas = perception.canvas
     for motion in summary.motions:
         if motion.kind == "move":
@@ -333,7 +347,7 @@ def propose(
         default = seen.summary.intro if shape.kind not in ("Text", "MathTex") else "Write"
         if default == "GrowArrow" and shape.kind not in ("Arrow", "DoubleArrow"):
             default = "Create"
-        events.extend(_events(seen, label, choices.intro.get(index, default), perception))
+        events.extend(_events(seen, label, choices.intro.get(index, default), perception, choices.pace.get(index, 1.0)))
     frame = perception.clip.duration / len(perception.clip.frames)
     timeline = _timeline(events, perception.clip.duration, frame) or (ir.Wait(duration=_r(max(frame, MIN_RUN))),)
     return ir.Scene(name=name, objects=tuple(objects), relations=tuple(relations), timeline=timeline)

@@ -7,6 +7,7 @@ object by object in order of size until the time budget runs out:
 
 - the runner-up shape of the object (a circle that may be a square, a line that may be an arrow);
 - each other intro verb (``Create``, ``FadeIn``, ``GrowFromCenter``, ...);
+- a longer or shorter intro (``PACES``): a filled shape's ``Create`` covers its area before its outline closes;
 - each placeholder formula, for a formula OCR could not read;
 - dropping the object (a region that was noise, or that another object already explains).
 
@@ -33,6 +34,8 @@ from jepa_planner.fitting.measure import PLACEHOLDER_FORMULAS
 from jepa_planner.fitting.proposal import SHAPE_INTROS, TEXT_INTROS, Choices, propose
 from jepa_planner.perception import Perception
 
+#: Intro lengths tried, as factors of the one perception saw.
+PACES = (1.8, 2.6, 0.6)
 #: Rendered frames per second of clip length (at least 4 fps, at most 30): enough to pick 16 frames from.
 RENDER_FRAMES = 64
 
@@ -109,6 +112,8 @@ def _edits(perception: Perception, index: int, choices: Choices) -> Iterator[Cho
     text_like = seen.shapes[0].kind in ("Text", "MathTex")
     for verb in TEXT_INTROS if text_like else SHAPE_INTROS:
         yield choices.with_intro(index, verb)
+    for factor in PACES:
+        yield choices.with_pace(index, factor)
     if text_like and not (seen.reading and seen.reading.is_text):
         for tex in PLACEHOLDER_FORMULAS:
             yield choices.with_formula(index, tex)

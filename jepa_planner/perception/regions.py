@@ -119,11 +119,12 @@ def describe(frame: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]
     alpha = _alpha(crop.reshape(-1, 3), colour, background).reshape(mask.shape)
     # The stroke is the fully painted part; a half-transparent fill inside it is not.
     paint = mask & (alpha > 0.7)
-    stroke = _stroke_width(paint if paint.any() else mask)
-    depth = cv2.distanceTransform(np.pad(filled, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    if stroke >= 0.4 * min(mask.shape) and filled.sum() > 16:
+    solid = paint.sum() >= 0.85 * filled.sum() or float(np.median(alpha[filled])) >= 0.8
+    if solid and filled.sum() > 16:
         fill, stroke = 1.0, 0.0  # painted through: an opaque fill
     else:
+        stroke = _stroke_width(paint if paint.any() else mask)
+        depth = cv2.distanceTransform(np.pad(filled, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
         interior = depth > stroke + 1.0
         fill = float(np.median(alpha[interior])) if interior.sum() >= 4 else 0.0
     _, count = ndimage.label(mask, structure=np.ones((3, 3)))

@@ -29,6 +29,8 @@ STROKE_UNITS = 0.01
 ARROW_BUFF = 0.25
 #: Corner counts read as a ``RegularPolygon`` (more look like a circle at these sizes).
 POLYGON_CORNERS = (5, 6)
+#: Outlines whose radial spread (``_radial_spread``) is under this are round, whatever their fitted corners.
+ROUND_SPREAD = 0.041
 #: The widest opaque disc read as a ``Dot`` (units).
 MAX_DOT = 1.0
 #: Manim's default ``Dot`` radius.
@@ -129,6 +131,18 @@ def _hull(region: Region) -> tuple[int, float, float]:
     return len(approx), float(min(extent, 1.0)), float(area)
 
 
+def _radial_spread(region: Region) -> float:
+    """How much the outline's distance from its centre varies (std / mean): near 0 for a circle.
+
+    A regular n-gon's outline runs from its corners in to cos(pi / n) of that at its edges' middles (5% spread for
+    a hexagon); at a few pixels across, a circle's stays within about 3%.
+    """
+    contours, _ = cv2.findContours(region.filled.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    points = max(contours, key=len).reshape(-1, 2).astype(np.float64)
+    distances = np.linalg.norm(points - points.mean(axis=0), axis=1)
+    return float(distances.std() / max(distances.mean(), 1e-6))
+
+
 def classify(region: Region, canvas: Canvas, *, text: bool = False) -> list[Shape]:
     """The kinds ``region`` may be, best first, each sized in Manim units (``text``: it reads as text)."""
     centre = canvas.point(*region.centre)
@@ -154,7 +168,7 @@ def classify(region: Region, canvas: Canvas, *, text: bool = False) -> list[Shap
     triangle = Shape("Triangle", centre, {"radius": max(height / 1.5, width / math.sqrt(3))}, 0.5)
     if corners == 3 or 0.4 <= extent < 0.62:
         return [triangle, Shape(round_kind, centre, round_side, 0.2)]
-    if corners in POLYGON_CORNERS and 0.6 <= extent < 0.9:
+    if corners in POLYGON_CORNERS and 0.6 <= extent < 0.9 and _radial_spread(region) > ROUND_SPREAD:
         # A regular n-gon of circumradius R covers n/2 sin(2 pi / n) R^2.
         radius = math.sqrt(hull_area / (corners / 2 * math.sin(2 * math.pi / corners))) / canvas.ppu
         polygon = Shape("RegularPolygon", centre, {"n": float(corners), "radius": radius}, 0.6)
