@@ -23,4 +23,4 @@ def test_the_bundled_notebook_runs_and_displays_clips_and_dsl() -> None:
         assert '<img src="data:image/gif;base64,' in page, "an animated clip is shown inline"
         assert "<span" in page and "style=" in page, "the DSL is highlighted with inline colours"
         assert output.data["text/plain"].startswith("scene ")
-    assert "greedy decode" in plan_output.data["text/html"], "the plan's notes follow"
+    assert "perception: " in plan_output.data["text/html"], "the plan's notes follow"
