@@ -10,7 +10,7 @@ bash scripts/setup.sh
 mkdir -p out
 clip=experiments/examples/demo_clip.gif
 .venv/bin/jepa-planner plan "$clip" -o out/demo.mscene --manim out/demo.py --compare out/compare.gif \
-  --name DemoPlan --refine 4 --force
+  --name DemoPlan --effort default --force
 .venv/bin/dsl2manim check out/demo.mscene
 .venv/bin/dsl2manim render out/demo.mscene -o out/demo.mp4 --width 640 --height 360 --fps 30 --force
 echo "demo: planned $clip into out/demo.mscene (DSL) and out/demo.py (Manim code);" \
