@@ -380,10 +380,13 @@ def _keyframe_paths(source: str | Path | Sequence[str | Path]) -> tuple[str, lis
     return (str(paths[0].parent) if paths else "<keyframes>"), paths
 
 
-def _check_times(times: Sequence[float], count: int, where: str) -> tuple[float, ...]:
+def check_times(times: Sequence[float], count: int, where: str) -> tuple[float, ...]:
+    """Keyframe times as floats: one per keyframe, finite, non-negative and in order (else ``InputError``)."""
     values = tuple(float(t) for t in times)
     if len(values) != count:
-        raise InputError(f"{len(values)} times for {count} keyframes", filename=where, hint="give one per keyframe")
+        raise InputError(
+            f"{len(values)} keyframe times for {count} keyframes", filename=where, hint="give one time per keyframe"
+        )
     if not all(np.isfinite(values)) or min(values) < 0 or any(b < a for a, b in pairwise(values)):
         raise InputError(
             f"keyframe times {list(values)} are not ordered seconds", filename=where, hint="use 0 <= t1 <= t2 ..."
@@ -431,5 +434,5 @@ def read_keyframes(
         fitted, fit_notes = fit_size(frames, size)
         images.append(fitted[0])
         notes.extend(note for note in fit_notes if note not in notes)
-    checked = None if times is None else _check_times(times, len(images), where)
+    checked = None if times is None else check_times(times, len(images), where)
     return Keyframes(images=np.stack(images), times=checked, notes=tuple(notes))

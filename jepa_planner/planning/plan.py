@@ -44,7 +44,7 @@ from jepa_planner.evaluation.fidelity import to_grid
 from jepa_planner.fitting import EFFORT_BUDGETS, fit, loss, render_grid
 from jepa_planner.models.video import latent_distance, to_video
 from jepa_planner.perception import perceive, read_clip
-from jepa_planner.planning.inputs import FrameSource, InputError, load_clip, read_keyframes
+from jepa_planner.planning.inputs import FrameSource, InputError, check_times, load_clip, read_keyframes
 from jepa_planner.planning.keyframes import search_steps
 from jepa_planner.planning.model import Planner, load_planner
 
@@ -370,13 +370,7 @@ def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:
     source = spec.keyframes
     if isinstance(source, np.ndarray):
         stills, notes = load_clip(source, length=max(len(source), 1), size=planner.size)
-        times = tuple(spec.keyframe_times) if spec.keyframe_times else None
-        if times is not None and len(times) != len(stills):
-            raise InputError(
-                f"{len(times)} keyframe times for {len(stills)} keyframes",
-                filename="<array>",
-                hint="give one time per keyframe, in seconds",
-            )
+        times = check_times(spec.keyframe_times, len(stills), "<array>") if spec.keyframe_times else None
     else:
         assert source is not None
         read = read_keyframes(source, spec.keyframe_times, size=planner.size)

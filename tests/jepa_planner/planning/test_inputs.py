@@ -266,7 +266,11 @@ def test_keyframes_from_a_folder_with_times(tmp_path: Path, rendered: np.ndarray
 
 @pytest.mark.parametrize(
     ("times", "match"),
-    [([0.0, 1.0], "2 times for 3 keyframes"), ([0.0, 2.0, 1.0], "not ordered"), ([-1.0, 0.0, 1.0], "not ordered")],
+    [
+        ([0.0, 1.0], "2 keyframe times for 3 keyframes"),
+        ([0.0, 2.0, 1.0], "not ordered"),
+        ([-1.0, 0.0, 1.0], "not ordered"),
+    ],
 )
 def test_keyframe_times_must_fit(times: list[float], match: str, tmp_path: Path) -> None:
     for number in range(3):

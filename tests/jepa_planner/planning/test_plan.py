@@ -222,3 +222,14 @@ def test_export_keeps_the_frozen_world_encoder_apart_from_a_fine_tuned_one(tmp_p
     assert torch.allclose(first, next(action.encoder.parameters()).half().float())
     with pytest.raises(CheckpointError, match="not a decoder run"):
         export_planner(tmp_path / "a.safetensors")
+
+
+def test_array_keyframes_get_the_same_time_checks_as_files(
+    planner_file: Path, clip: tuple[np.ndarray, np.ndarray]
+) -> None:
+    _, keyframes = clip
+    stills = keyframes[:2]
+    with pytest.raises(InputError, match="not ordered"):
+        plan(Spec(keyframes=stills, keyframe_times=[2.0, 1.0]), planner=planner_file)
+    with pytest.raises(InputError, match="not ordered"):
+        plan(Spec(keyframes=stills, keyframe_times=[-1.0, 1.0]), planner=planner_file)
