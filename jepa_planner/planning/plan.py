@@ -37,6 +37,7 @@ from dsl.checks import validate
 from dsl.graph import to_networkx
 from dsl.parser import parse
 from dsl.printer import to_text
+from jepa_planner import clip_format
 from jepa_planner.data.clips import MIN_FPS, clip_from_trace, resample_indices, scene_duration
 from jepa_planner.decoder.decode import decode_scene, object_ir, pick_objects
 from jepa_planner.decoder.vocab import KINDS
@@ -148,7 +149,7 @@ class SceneGraph:
     energy: float
     candidates: int
     notes: tuple[str, ...] = field(default=())
-    size: tuple[int, int] = (64, 36)
+    size: tuple[int, int] = clip_format.SIZE
     loss: float | None = None
     repaired: bool = False
 
