@@ -151,7 +151,11 @@ class ManimCompiler:
         w.indent()
         w.line("def construct(self) -> None:")
         w.indent()
-        if not self.scene.objects and not self.scene.timeline:
+        if self.scene.background is not None:
+            w.line(f"self.camera.background_color = {color(self.scene.background)}")
+            if self.scene.objects or self.scene.timeline:
+                w.line()
+        elif not self.scene.objects and not self.scene.timeline:
             w.line("pass")
         self.visit_layout()
         if self.scene.objects and self.scene.timeline:

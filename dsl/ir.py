@@ -658,11 +658,22 @@ class Add(StepBase):
 Step = Annotated[Union[Play, Wait, Add], Field(discriminator="kind")]  # noqa: UP007
 
 
+class SceneSettings(Node):
+    """What the header can set: ``scene Demo(background="#fdf6e3")`` (the DSL's view of ``Scene``'s settings)."""
+
+    kind: Literal["settings"] = "settings"
+    background: Color | None = None
+
+
 class Scene(Node):
-    """One scene: declared objects, layout relations applied before the timeline, and the timeline."""
+    """One scene: settings, declared objects, layout relations applied before the timeline, and the timeline.
+
+    ``background`` is the frame's colour (Manim's default black when None).
+    """
 
     kind: Literal["scene"] = "scene"
     name: SceneName = "Main"
+    background: Color | None = None
     objects: tuple[Object, ...] = ()
     relations: tuple[Relation, ...] = ()
     timeline: tuple[Step, ...] = ()

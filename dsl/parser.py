@@ -188,7 +188,7 @@ def _field_value(model: str, name: str, value: SValue) -> Any:
             hint = did_you_mean(word, choices) or "one of " + ", ".join(choices)
             raise _type_error(f"{name} expects a constant, got {_describe(value)}", value.span, hint)
         return value.value
-    if name == "color":
+    if name in ("color", "background"):
         if isinstance(value, SName):
             if value.value not in COLOR_NAMES:
                 hint = did_you_mean(value.value, COLOR_NAMES) or "use a palette name such as BLUE or '#1f77b4'"
@@ -364,9 +364,10 @@ class _Builder(Transformer[Token, ir.Scene]):
         return _make_call(_span(meta), token, arguments)
 
     # statements -----------------------------------------------------------------------------------------
-    def header(self, children: list[Token]) -> tuple[str, Span]:
-        (token,) = children
-        return (str(token), _span(token))
+    def header(self, children: list[Any]) -> tuple[str, Span, dict[str, Any]]:
+        token, arguments = children
+        settings = _bind(_make_call(_span(token), token, arguments), ir.SceneSettings, "scene", (), self.spans)
+        return (str(token), _span(token), settings)
 
     def declaration(self, children: list[Any]) -> None:
         token, call = children
@@ -427,9 +428,10 @@ class _Builder(Transformer[Token, ir.Scene]):
         self.timeline.append(_validate(cls, data, path, self.spans))
 
     def start(self, children: list[Any]) -> ir.Scene:
-        name, span = children[0]
+        name, span, settings = children[0]
         self.spans[("name",)] = span
-        data = {"name": name, "objects": self.objects, "relations": self.relations, "timeline": self.timeline}
+        data = {"name": name, **settings, "objects": self.objects, "relations": self.relations}
+        data["timeline"] = self.timeline
         return _validate(ir.Scene, data, ("name",), self.spans)  # type: ignore[no-any-return]
 
 

@@ -80,7 +80,8 @@ def format_value(name: str, value: Any) -> str:
     """Write one field value as DSL syntax."""
     if name == "function":
         return format_expr(value)
-    if name in ("text", "tex") or (name == "color" and isinstance(value, str) and value.startswith("#")):
+    hexed = name in ("color", "background") and isinstance(value, str) and value.startswith("#")
+    if name in ("text", "tex") or hexed:
         return format_string(value)
     if isinstance(value, tuple):
         return "(" + ", ".join(format_number(item) for item in value) + ")"
@@ -149,4 +150,5 @@ def to_text(scene: ir.Scene) -> str:
         [format_step(step) for step in scene.timeline],
     ]
     body = "\n\n".join("\n".join(lines) for lines in sections if lines)
-    return f"scene {scene.name}\n" + (f"\n{body}\n" if body else "")
+    settings = f"(background={format_value('background', scene.background)})" if scene.background is not None else ""
+    return f"scene {scene.name}{settings}\n" + (f"\n{body}\n" if body else "")

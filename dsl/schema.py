@@ -27,7 +27,7 @@ from dsl import ir
 from dsl.errors import DSLInputError, DSLTypeError
 
 #: Bumped whenever the IR changes in a way that old documents or tools would notice.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: Scene.background
 SCHEMA_ID = f"urn:jepa-planner:scene:{SCHEMA_VERSION}"
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 #: The name of the packaged schema file, beside this module.

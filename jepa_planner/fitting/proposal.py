@@ -26,6 +26,8 @@ TEXT_INTROS = ("Write", "FadeIn", "Create")
 START_SPREAD = 0.4
 #: The most animations one ``play`` may hold (the IR's limit).
 MAX_PER_STEP = 32
+#: A background no channel of which is above this is Manim's default black.
+BLACK_LEVELS = 12
 #: Shortest run time written, in seconds.
 MIN_RUN = 0.05
 
@@ -350,4 +352,18 @@ def propose(
         events.extend(_events(seen, label, choices.intro.get(index, default), perception, choices.pace.get(index, 1.0)))
     frame = perception.clip.duration / len(perception.clip.frames)
     timeline = _timeline(events, perception.clip.duration, frame) or (ir.Wait(duration=_r(max(frame, MIN_RUN))),)
-    return ir.Scene(name=name, objects=tuple(objects), relations=tuple(relations), timeline=timeline)
+    return ir.Scene(
+        name=name,
+        background=_background(perception),
+        objects=tuple(objects),
+        relations=tuple(relations),
+        timeline=timeline,
+    )
+
+
+def _background(perception: Perception) -> str | None:
+    """The clip's background as a colour, or None for Manim's default black."""
+    background = perception.clip.background.astype(np.float64)
+    if background.max() <= BLACK_LEVELS:
+        return None
+    return colour_name(background, np.zeros(3))

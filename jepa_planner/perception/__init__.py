@@ -22,6 +22,8 @@ from jepa_planner.perception.tracks import Track, drop_shadows, join_converged, 
 
 __all__ = ["Perception", "PerceivedClip", "SeenObject", "perceive", "read_clip"]
 
+#: A region over axes within this many levels of the plot's colour is the plot itself.
+PLOT_COLOUR = 60.0
 #: Tracks seen in fewer working frames than this are noise (a flicker where two objects touch).
 MIN_FRAMES = 2
 
@@ -86,13 +88,34 @@ def _seen(clip: PerceivedClip, track: Track, canvas: Canvas) -> SeenObject:
     return SeenObject(summary, tuple(shapes), reading)
 
 
+def _inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> float:
+    width = min(inner[2], outer[2]) - max(inner[0], outer[0])
+    height = min(inner[3], outer[3]) - max(inner[1], outer[1])
+    area = max((inner[2] - inner[0]) * (inner[3] - inner[1]), 1)
+    return 0.0 if width <= 0 or height <= 0 else width * height / area
+
+
+def _without_plots(objects: list[SeenObject]) -> list[SeenObject]:
+    """Objects less the curves that axes already account for: a region over the axes, in the plot's colour."""
+    plots = [(o.region.box, o.axes.plot.colour) for o in objects if o.axes is not None and o.axes.plot is not None]
+    return [
+        o
+        for o in objects
+        if o.axes is not None
+        or not any(
+            _inside(o.region.box, box) >= 0.8 and float(np.abs(o.region.colour - colour).max()) <= PLOT_COLOUR
+            for box, colour in plots
+        )
+    ]
+
+
 def perceive(clip: PerceivedClip) -> Perception:
     """Find, follow and describe every object drawn in ``clip``."""
     canvas = Canvas(clip.frames.shape[2], clip.frames.shape[1])
     regions = [find_regions(frame, clip.background) for frame in clip.frames]
     shortest = min(MIN_FRAMES, len(clip.frames))
     tracks = [t for t in drop_shadows(join_converged(link(regions))) if len(t.frames) >= shortest]
-    objects = [_seen(clip, track, canvas) for track in tracks]
+    objects = _without_plots([_seen(clip, track, canvas) for track in tracks])
     objects.sort(key=lambda o: (o.summary.appear, -o.region.filled_area))
     return Perception(clip, tuple(objects))
 
@@ -100,6 +123,3 @@ def perceive(clip: PerceivedClip) -> Perception:
 def empty_canvas(clip: PerceivedClip) -> bool:
     """Whether nothing at all is drawn in the clip (every pixel is background)."""
     return not any(find_regions(frame, clip.background) for frame in clip.frames[:: max(1, len(clip.frames) // 8)])
-
-
-_ = np  # numpy is part of the public types above

@@ -27,6 +27,11 @@ from jepa_planner.evaluation.fidelity import FOREGROUND_LEVELS, foreground_mask
 
 #: Joined pieces whose hues (``_hue``) differ by more than this in some channel stay apart.
 SAME_HUE = 0.25
+#: Hues this far apart (some channel) in one piece are different paints: looser than ``SAME_HUE``, because a
+#: piece's own edges and fills blur its hue (compressed video blurs colour more than brightness).
+DISTINCT_PAINT = 0.45
+#: A hue must hold this share of a region's strongly painted pixels to count as a paint of its own.
+MIN_PAINT_SHARE = 0.15
 #: Regions smaller than this many pixels are noise (compression speckle, the tail of a fading stroke).
 MIN_AREA = 4
 
@@ -217,24 +222,59 @@ def _hue(colour: np.ndarray, background: np.ndarray) -> np.ndarray:
     return result
 
 
-def split_colours(crop: np.ndarray, mask: np.ndarray, background: np.ndarray) -> list[np.ndarray]:
-    """``mask`` split into groups of its connected pieces that share a hue (``_hue`` within ``SAME_HUE``).
-
-    Joining nearby pieces makes one region of a word, but also of a white title and the yellow line under it;
-    pieces of clearly different colours are different objects. (Pieces that touch stay one region: splitting
-    touching paints needs colour layers, which compressed video's chroma blur makes unreliable.)
-    """
-    pieces, count = ndimage.label(mask, structure=np.ones((3, 3)))
-    if count < 2:
-        return [mask]
-    pixels, background = crop.astype(np.float64), background.astype(np.float64)
-    colours = [_hue(_strong_colour(pixels[pieces == i], background), background) for i in range(1, count + 1)]
-    groups: list[tuple[np.ndarray, np.ndarray]] = []  # (hue, mask)
-    for index, colour in enumerate(colours, start=1):
-        for group_colour, group_mask in groups:
-            if np.abs(group_colour - colour).max() <= SAME_HUE:
-                group_mask |= pieces == index
+def _paints(pixels: np.ndarray, background: np.ndarray) -> list[np.ndarray]:
+    """The distinct hues among the strongly painted ``[N, 3]`` pixels, each of at least ``MIN_PAINT_SHARE``."""
+    offset = pixels - background
+    strength = np.abs(offset).max(axis=1)
+    strong = offset[strength >= 0.5 * strength.max()]
+    hues = strong / np.maximum(np.abs(strong).max(axis=1, keepdims=True), 1.0)
+    found: list[tuple[np.ndarray, int]] = []
+    # A few hundred evenly picked pixels are enough to find the paints, and keep this cheap.
+    for hue in hues[:: max(1, len(hues) // 400)]:
+        for k, (centre, count) in enumerate(found):
+            if np.abs(centre - hue).max() <= DISTINCT_PAINT:
+                found[k] = (centre, count + 1)
                 break
         else:
-            groups.append((colour, pieces == index))
-    return [group_mask for _, group_mask in groups]
+            found.append((hue, 1))
+    total = sum(count for _, count in found)
+    return [centre for centre, count in found if count >= MIN_PAINT_SHARE * total]
+
+
+def _thin_line(counts: np.ndarray, long: float) -> bool:
+    """Whether the fullest line of ``counts`` reaches ``long`` while lines a few pixels away do not: thin."""
+    best = int(counts.argmax())
+    if counts[best] < long:
+        return False
+    away = np.concatenate([counts[max(0, best - 6) : max(0, best - 3)], counts[best + 4 : best + 7]])
+    return bool(away.size) and bool((away < 0.5 * long).all())
+
+
+def _crossing_lines(mask: np.ndarray) -> bool:
+    """Whether a thin row and a thin column of ``mask`` run across most (60%) of it: a pair of axes."""
+    height, width = mask.shape
+    if height < 20 or width < 20:
+        return False
+    return _thin_line(mask.sum(axis=1), 0.6 * width) and _thin_line(mask.sum(axis=0), 0.6 * height)
+
+
+def split_colours(crop: np.ndarray, mask: np.ndarray, background: np.ndarray) -> list[np.ndarray]:
+    """``mask`` split by paint: every pixel goes with the hue (``_hue``) nearest its own, then pieces apart.
+
+    Joining nearby pieces makes one region of a word, but also of a white title and the yellow line under it;
+    and objects that touch are one piece: bars standing on a black baseline, a label inside a filled box. Pixels
+    of clearly different hues (more than ``SAME_HUE`` apart in some channel) belong to different objects;
+    anti-aliased and half-transparent pixels keep their paint's hue, only dimmer.
+    """
+    if _crossing_lines(mask):
+        return [mask]  # axes and the curves on them stay one region: perception.axes reads them together
+    pixels, background = crop.astype(np.float64), background.astype(np.float64)
+    paints = _paints(pixels[mask], background)
+    if len(paints) < 2:
+        return [mask]
+    offset = pixels[mask] - background
+    hues = offset / np.maximum(np.abs(offset).max(axis=1, keepdims=True), 1.0)
+    nearest = np.abs(hues[:, None, :] - np.stack(paints)[None]).max(axis=-1).argmin(axis=1)
+    labels = np.full(mask.shape, -1)
+    labels[mask] = nearest
+    return [labels == k for k in range(len(paints)) if (labels == k).any()]

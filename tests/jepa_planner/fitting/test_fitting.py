@@ -60,3 +60,11 @@ def test_plan_reproduces_the_clip(clip: np.ndarray) -> None:
     rendered = render_frames(graph.scene, 320, 180, 10)
     assert fidelity_scores(clip, rendered)["dice"] >= 0.9
     assert any("perception: 2 objects" in note for note in graph.notes)
+
+
+def test_a_coloured_background_is_planned_too() -> None:
+    cream = 'scene Cream(background="#FDF6E3")\nc = Circle(radius=1.0, color="#073642")\nplay(Create(c))\n'
+    clip = render_frames(parse(cream), 320, 180, 10)
+    scene = fit(perceive(read_clip(clip, fps=10)), effort="fast").scene
+    assert scene.background is not None and scene.background.startswith("#F")
+    assert [obj.kind for obj in scene.objects] == ["Circle"]
