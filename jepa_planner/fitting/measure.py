@@ -59,8 +59,8 @@ def palette() -> tuple[tuple[str, np.ndarray], ...]:
     return tuple((name, np.array(getattr(manim, name).to_rgb()) * 255.0) for name in COLOR_NAMES)
 
 
-def colour_name(rgb: np.ndarray, background: np.ndarray, *, faint: bool = False) -> str:
-    """A palette name for a seen colour when one is within 28 levels, otherwise ``"#RRGGBB"``.
+def colour_name(rgb: np.ndarray, background: np.ndarray, *, faint: bool = False, within: float = 28.0) -> str:
+    """A palette name for a seen colour when one is within ``within`` levels, otherwise ``"#RRGGBB"``.
 
     ``faint``: the colour was read off thin strokes, whose strongest pixels are still partly background, so a
     palette colour also matches when the seen one lies between it and the background (at least 55% of the way).
@@ -76,7 +76,7 @@ def colour_name(rgb: np.ndarray, background: np.ndarray, *, faint: bool = False)
                 error = min(error, float(np.abs(background + alpha * direction - rgb).max()))
         if error < best_error:
             best, best_error = name, error
-    if best_error <= 28:
+    if best_error <= within:
         return best
     r, g, b = (int(v) for v in np.clip(np.rint(rgb), 0, 255))
     return f"#{r:02X}{g:02X}{b:02X}"

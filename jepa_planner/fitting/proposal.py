@@ -366,4 +366,4 @@ def _background(perception: Perception) -> str | None:
     background = perception.clip.background.astype(np.float64)
     if background.max() <= BLACK_LEVELS:
         return None
-    return colour_name(background, np.zeros(3))
+    return colour_name(background, np.zeros(3), within=6.0)

@@ -59,8 +59,8 @@ class Motion:
 class ObjectTrack:
     """One object as perception sees it over the clip.
 
-    ``reference`` is the region where it is most fully drawn (its kind and colour come from it); ``opening`` the
-    first fully drawn one (its place and size before any motion). Frames are indices into the perceived clip.
+    ``reference`` is the region where it is most fully drawn; ``opening`` the fullest one before any motion (its
+    kind, place, size and first colour come from it). Frames are indices into the perceived clip.
     ``appear``: first frame seen; ``formed``: first fully drawn;
     ``fading``: first frame of its exit (``gone`` when it stays to the end); ``gone``: first frame no longer seen.
     """
@@ -225,15 +225,21 @@ def summarise(track: Track, background: np.ndarray, height: int, *, text: bool, 
     formed = own[first_full][0]
     fading = own[last_full][0] + 1 if own[last_full][0] < track.last else track.last + 1
     gone = track.last + 1
+    motions = _motions(own, first_full, len(own) - 1 if gone > own[-1][0] + 1 else last_full, height)
+    # Its shape before anything moves it: the fullest drawn region up to the first motion (an intro may look
+    # finished a little before it is, so not simply the first drawn one).
+    still = min([m.start for m in motions], default=gone)
+    before = [i for i in range(first_full, len(own)) if done[i] and own[i][0] < still] or [first_full]
+    opening = regions[max(before, key=lambda i: area[i])]
     return ObjectTrack(
         track=track,
         reference=reference,
         reference_frame=own[ref][0],
-        opening=regions[first_full],
+        opening=opening,
         appear=track.first,
         formed=formed,
         fading=fading,
         gone=gone,
         intro=intro_verb(track, reference, formed, text=text, arrow=arrow),
-        motions=_motions(own, first_full, len(own) - 1 if gone > own[-1][0] + 1 else last_full, height),
+        motions=motions,
     )

@@ -259,16 +259,33 @@ def _crossing_lines(mask: np.ndarray) -> bool:
 
 
 def split_colours(crop: np.ndarray, mask: np.ndarray, background: np.ndarray) -> list[np.ndarray]:
-    """``mask`` split by paint: every pixel goes with the hue (``_hue``) nearest its own, then pieces apart.
+    """``mask`` split by paint: first its connected pieces by hue, then each piece's pixels by hue.
 
-    Joining nearby pieces makes one region of a word, but also of a white title and the yellow line under it;
-    and objects that touch are one piece: bars standing on a black baseline, a label inside a filled box. Pixels
-    of clearly different hues (more than ``SAME_HUE`` apart in some channel) belong to different objects;
-    anti-aliased and half-transparent pixels keep their paint's hue, only dimmer.
+    Joining nearby pieces makes one region of a word, but also of a white title and the yellow line under it:
+    pieces whose hues (``_hue``) differ by more than ``SAME_HUE`` are different objects. Objects that touch are one
+    piece (bars standing on a black baseline, a label inside a filled box): within a piece, pixels go with the
+    nearest of its clearly different paints (``_paints``); anti-aliased and half-transparent pixels keep their
+    paint's hue, only dimmer. Axes and the curves on them stay one region (``perception.axes`` reads them).
     """
+    pixels, background = crop.astype(np.float64), background.astype(np.float64)
+    pieces, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    groups: list[tuple[np.ndarray, np.ndarray]] = []  # (hue, mask)
+    for index in range(1, count + 1):
+        piece = pieces == index
+        hue = _hue(_strong_colour(pixels[piece], background), background)
+        for group_hue, group_mask in groups:
+            if np.abs(group_hue - hue).max() <= SAME_HUE:
+                group_mask |= piece
+                break
+        else:
+            groups.append((hue, piece))
+    return [part for _, group in groups for part in _split_paints(pixels, group, background)]
+
+
+def _split_paints(pixels: np.ndarray, mask: np.ndarray, background: np.ndarray) -> list[np.ndarray]:
+    """The pixels of one group of pieces, split by the clearly different paints among them."""
     if _crossing_lines(mask):
         return [mask]  # axes and the curves on them stay one region: perception.axes reads them together
-    pixels, background = crop.astype(np.float64), background.astype(np.float64)
     paints = _paints(pixels[mask], background)
     if len(paints) < 2:
         return [mask]
