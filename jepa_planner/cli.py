@@ -109,6 +109,7 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
+    from tqdm import tqdm
 
     from codegen.media import write_text
     from jepa_planner.planning.compare import write_comparison
@@ -137,7 +138,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
         problem = error.errors()[0]
         where = ".".join(str(part) for part in problem["loc"]) or "spec"
         raise InputError(f"{where}: {problem['msg']}", filename=str(args.input)) from None
-    graph = plan(spec, planner=args.planner)
+    with tqdm(total=0, desc="render and compare", unit="object", disable=spec.effort == "fast") as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        graph = plan(spec, planner=args.planner, progress=advance)
     for note in graph.notes:
         print(f"note: {note}", file=sys.stderr)
     write_text(Path(args.output), graph.dsl)

@@ -19,7 +19,7 @@ the DSL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -223,7 +223,12 @@ def _checked(scene: ir.Scene) -> ir.Scene:
     return checked
 
 
-def plan(spec: Spec | dict[str, Any], *, planner: Planner | str | Path | None = None) -> SceneGraph:
+def plan(
+    spec: Spec | dict[str, Any],
+    *,
+    planner: Planner | str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SceneGraph:
     """Plan a Manim scene from a clip or from storyboard keyframes.
 
     Parameters
@@ -232,6 +237,8 @@ def plan(spec: Spec | dict[str, Any], *, planner: Planner | str | Path | None = 
         What to plan from (a ``Spec``, or a dict of its fields).
     planner
         A loaded ``Planner``, a planner file, or None for the default shipped with the package.
+    progress
+        Called as ``progress(done, total)`` while render and compare works through the objects (a progress bar).
 
     Returns
     -------
@@ -257,13 +264,15 @@ def plan(spec: Spec | dict[str, Any], *, planner: Planner | str | Path | None = 
         planner = _cached_planner(None if planner is None else str(planner))
     with torch.no_grad():
         if spec.clip is not None:
-            result = _plan_clip(planner, spec, spec.clip)
+            result = _plan_clip(planner, spec, spec.clip, progress)
             return replace(result, size=spec.resolution or result.size)
         result = _plan_keyframes(planner, spec)
     return replace(result, size=spec.resolution or planner.size)
 
 
-def _plan_clip(planner: Planner, spec: Spec, clip: FrameSource) -> SceneGraph:
+def _plan_clip(
+    planner: Planner, spec: Spec, clip: FrameSource, progress: Callable[[int, int], None] | None = None
+) -> SceneGraph:
     """Perception and fitting, with the learned decoder's plan compared beside them (see the module docstring)."""
     seen = read_clip(clip, fps=spec.fps, duration=spec.duration)
     notes = list(seen.notes)
@@ -277,6 +286,7 @@ def _plan_clip(planner: Planner, spec: Spec, clip: FrameSource) -> SceneGraph:
         texts=spec.texts,
         formulas=spec.formulas,
         kinds=spec.objects or (),
+        progress=progress,
     )
     scene, best_loss, how = fitted.scene, fitted.loss, f"perception: {len(perception.objects)} objects"
     if spec.effort != "fast":
