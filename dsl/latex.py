@@ -132,6 +132,23 @@ def _first_error(log: str) -> str:
     return next((line for line in reversed(lines) if line.strip()), "LaTeX stopped without a message")
 
 
+def _run(command: list[str], folder: str) -> int | str:
+    """Run one tool of the toolchain quietly in ``folder``: its exit code, or why it did not finish in time."""
+    try:
+        done = subprocess.run(
+            command,
+            cwd=folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"{command[0]} did not finish within {TIMEOUT_S:.0f} s"
+    return done.returncode
+
+
 def _compile(text: str) -> str:
     """Run latex, then dvisvgm, on one document in a private folder; return '' or the first error."""
     for tool in ("latex", "dvisvgm"):
@@ -148,35 +165,18 @@ def _compile(text: str) -> str:
             f"-output-directory={folder}",
             str(source),
         ]
-        try:
-            done = subprocess.run(
-                command,
-                cwd=folder,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                stdin=subprocess.DEVNULL,
-                timeout=TIMEOUT_S,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return f"LaTeX did not finish within {TIMEOUT_S:.0f} s"
+        latex = _run(command, folder)
+        if isinstance(latex, str):
+            return latex
         log = source.with_suffix(".log")
-        if done.returncode != 0 or not source.with_suffix(".dvi").exists():
+        if latex != 0 or not source.with_suffix(".dvi").exists():
             return _first_error(log.read_text(encoding="utf-8", errors="replace") if log.exists() else "")
         svg = source.with_suffix(".svg")
-        command = ["dvisvgm", "--no-fonts", "--verbosity=0", f"--output={svg}", str(source.with_suffix(".dvi"))]
-        try:
-            subprocess.run(
-                command,
-                cwd=folder,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                stdin=subprocess.DEVNULL,
-                timeout=TIMEOUT_S,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return f"dvisvgm did not finish within {TIMEOUT_S:.0f} s"
+        dvisvgm = _run(
+            ["dvisvgm", "--no-fonts", "--verbosity=0", f"--output={svg}", str(source.with_suffix(".dvi"))], folder
+        )
+        if isinstance(dvisvgm, str):
+            return dvisvgm
         if not svg.exists():
             return "dvisvgm could not convert LaTeX's output"
         if not any(element in svg.read_text(encoding="utf-8", errors="replace") for element in _DRAWN):

@@ -77,27 +77,23 @@ class PlannerMethod:
     name: str = "planner"
 
     def predict(self, frames: np.ndarray, *, name: str) -> str:
-        return _unrepaired(plan(Spec(clip=frames, refine=self.refine, seed=self.seed, name=name), planner=self.planner))
+        graph = self.plan(Spec(clip=frames, refine=self.refine, seed=self.seed, name=name))
+        if graph.repaired:
+            raise RepairedPlan("the decoded timeline did not parse or check; the plan was repaired")
+        return graph.dsl
+
+    def plan(self, spec: Spec) -> SceneGraph:
+        return plan(spec, planner=self.planner)
 
 
 @dataclass
-class DecoderMethod:
+class DecoderMethod(PlannerMethod):
     """``plan_with_decoder(Spec(clip=frames, refine=refine, seed=seed))``: the learned decoder alone."""
 
-    planner: Planner
-    refine: int = 1
-    seed: int = 0
     name: str = "decoder"
 
-    def predict(self, frames: np.ndarray, *, name: str) -> str:
-        spec = Spec(clip=frames, refine=self.refine, seed=self.seed, name=name)
-        return _unrepaired(plan_with_decoder(spec, planner=self.planner))
-
-
-def _unrepaired(graph: SceneGraph) -> str:
-    if graph.repaired:
-        raise RepairedPlan("the decoded timeline did not parse or check; the plan was repaired")
-    return graph.dsl
+    def plan(self, spec: Spec) -> SceneGraph:
+        return plan_with_decoder(spec, planner=self.planner)
 
 
 def raw_text(decoder: SceneDecoder, decoded: DecodedScene, *, name: str) -> str:
