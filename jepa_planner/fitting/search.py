@@ -120,19 +120,47 @@ def _edits(perception: Perception, index: int, choices: Choices) -> Iterator[Cho
     yield choices.without(index)
 
 
+def valid_start(scorer: Scorer) -> Choices:
+    """The proposal's choices, less the objects that keep it from passing the checks.
+
+    Perception's readings are checked like any user's: a plotted curve whose fit runs off to huge values, say, is
+    refused. Such an object is left out rather than the whole plan failing: first one object alone, else objects
+    from the latest on until what is left passes.
+    """
+
+    def passes(choices: Choices) -> bool:
+        try:
+            scorer.scene(choices)
+        except (DSLError, ValueError):
+            return False
+        return True
+
+    objects = range(len(scorer.perception.objects))
+    if passes(Choices()):
+        return Choices()
+    for index in objects:
+        if passes(Choices().without(index)):
+            return Choices().without(index)
+    choices = Choices()
+    for index in reversed(objects):
+        choices = choices.without(index)
+        if passes(choices):
+            break
+    return choices
+
+
 def search(scorer: Scorer, *, budget: float, progress: Callable[[int, int], None] | None = None) -> Fit:
     """Greedy coordinate search over ``_edits`` from the proposal, for at most ``budget`` seconds.
 
     ``budget = 0`` returns the proposal unrendered (its loss is NaN). ``progress(done, total)`` is called after
     each object.
     """
-    choices = Choices()
+    choices = valid_start(scorer)
     if budget <= 0:
         return Fit(scorer.scene(choices), float("nan"), 0, choices)
     start = time.monotonic()
     first = scorer(choices)
-    if first is None:
-        raise DSLError("the proposal from perception does not pass the checks", hint="this is a bug; please report it")
+    assert first is not None, "valid_start returns choices whose scene passes the checks"
     best_scene, best_loss = first
     order = sorted(
         range(len(scorer.perception.objects)), key=lambda i: -scorer.perception.objects[i].region.filled_area

@@ -118,8 +118,3 @@ def perceive(clip: PerceivedClip) -> Perception:
     objects = _without_plots([_seen(clip, track, canvas) for track in tracks])
     objects.sort(key=lambda o: (o.summary.appear, -o.region.filled_area))
     return Perception(clip, tuple(objects))
-
-
-def empty_canvas(clip: PerceivedClip) -> bool:
-    """Whether nothing at all is drawn in the clip (every pixel is background)."""
-    return not any(find_regions(frame, clip.background) for frame in clip.frames[:: max(1, len(clip.frames) // 8)])

@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 
 from codegen.render import render_frames
+from dsl import ir
 from dsl.parser import parse
 from jepa_planner.evaluation.fidelity import fidelity_scores
 from jepa_planner.fitting import fit
 from jepa_planner.fitting.proposal import Choices, propose
 from jepa_planner.fitting.search import Scorer, search
 from jepa_planner.perception import perceive, read_clip
+from jepa_planner.perception.shapes import Shape
 from jepa_planner.planning.plan import Spec, plan
 
 SCENE = """scene Truth
@@ -68,3 +70,21 @@ def test_a_coloured_background_is_planned_too() -> None:
     scene = fit(perceive(read_clip(clip, fps=10)), effort="fast").scene
     assert scene.background is not None and scene.background.startswith("#F")
     assert [obj.kind for obj in scene.objects] == ["Circle"]
+
+
+def test_an_object_the_checks_refuse_is_left_out_not_the_plan(
+    clip: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jepa_planner.fitting import proposal
+
+    perception = perceive(read_clip(clip, fps=10))
+    real = proposal._object
+
+    def refused_circle(name: str, shape: Shape, *args: object) -> object:
+        if shape.kind == "Circle":  # a reading the checks refuse: a colour that is not one
+            return ir.Circle.model_construct(name=name, color="NOT_A_COLOUR")
+        return real(name, shape, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(proposal, "_object", refused_circle)
+    result = fit(perception, effort="fast")
+    assert [obj.kind for obj in result.scene.objects] == ["Rectangle"]
