@@ -18,7 +18,7 @@ from jepa_planner.perception.events import ObjectTrack, summarise
 from jepa_planner.perception.regions import Region, find_regions
 from jepa_planner.perception.shapes import Canvas, Shape, classify
 from jepa_planner.perception.text import Reading, read_line
-from jepa_planner.perception.tracks import Track, drop_shadows, join_converged, link
+from jepa_planner.perception.tracks import Track, drop_shadows, inside, join_converged, link
 
 __all__ = ["Perception", "PerceivedClip", "SeenObject", "perceive", "read_clip"]
 
@@ -88,13 +88,6 @@ def _seen(clip: PerceivedClip, track: Track, canvas: Canvas) -> SeenObject:
     return SeenObject(summary, tuple(shapes), reading)
 
 
-def _inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> float:
-    width = min(inner[2], outer[2]) - max(inner[0], outer[0])
-    height = min(inner[3], outer[3]) - max(inner[1], outer[1])
-    area = max((inner[2] - inner[0]) * (inner[3] - inner[1]), 1)
-    return 0.0 if width <= 0 or height <= 0 else width * height / area
-
-
 def _without_plots(objects: list[SeenObject]) -> list[SeenObject]:
     """Objects less the curves that axes already account for: a region over the axes, in the plot's colour."""
     plots = [(o.region.box, o.axes.plot.colour) for o in objects if o.axes is not None and o.axes.plot is not None]
@@ -103,7 +96,7 @@ def _without_plots(objects: list[SeenObject]) -> list[SeenObject]:
         for o in objects
         if o.axes is not None
         or not any(
-            _inside(o.region.box, box) >= 0.8 and float(np.abs(o.region.colour - colour).max()) <= PLOT_COLOUR
+            inside(o.region.box, box) >= 0.8 and float(np.abs(o.region.colour - colour).max()) <= PLOT_COLOUR
             for box, colour in plots
         )
     ]

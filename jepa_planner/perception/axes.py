@@ -18,7 +18,7 @@ import numpy as np
 from scipy.optimize import curve_fit  # type: ignore[import-untyped, unused-ignore]
 from scipy.signal import find_peaks  # type: ignore[import-untyped, unused-ignore]
 
-from jepa_planner.perception.regions import Region, _hue
+from jepa_planner.perception.regions import SAME_HUE, Region, hue
 
 #: A run must cover this share of the region's width (height) to be an axis.
 AXIS_SHARE = 0.6
@@ -168,10 +168,8 @@ def find_axes(frame: np.ndarray, region: Region, background: np.ndarray, ppu: fl
     # Ticks are the axes' own colour; a curve crossing the band is not.
     crop = frame[region.box[1] : region.box[3], region.box[0] : region.box[2]].astype(np.float64)
     bg = background.astype(np.float64)
-    axis_hue = _hue(np.median(crop[y_axis_row][mask[y_axis_row]], axis=0), bg)
-    offset = crop - bg
-    hues = offset / np.maximum(np.abs(offset).max(axis=-1, keepdims=True), 1.0)
-    own = mask & (np.abs(hues - axis_hue).max(axis=-1) <= 0.25)
+    axis_hue = hue(np.median(crop[y_axis_row][mask[y_axis_row]], axis=0), bg)
+    own = mask & (np.abs(hue(crop, bg) - axis_hue).max(axis=-1) <= SAME_HUE)
     above = own[max(0, y_axis_row - reach - 1) : y_axis_row + reach + 2, x0:x1]
     beside = own[y0:y1, max(0, x_axis_col - reach - 1) : x_axis_col + reach + 2].T
     sx = _tick_spacing(above, ppu) if above.size else ppu
@@ -203,8 +201,7 @@ def _plot(
     if len(xs) < MIN_PLOT_COLUMNS:
         return None
     bg = background.astype(np.float64)
-    hues = (crop[ys, xs] - bg) / np.maximum(np.abs(crop[ys, xs] - bg).max(axis=1, keepdims=True), 1.0)
-    other = np.abs(hues - _hue(axis_colour, bg)).max(axis=1) > 0.25
+    other = np.abs(hue(crop[ys, xs], bg) - hue(axis_colour, bg)).max(axis=1) > SAME_HUE
     xs, ys = xs[other], ys[other]
     columns = np.unique(xs)
     if len(columns) < MIN_PLOT_COLUMNS:

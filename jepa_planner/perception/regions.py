@@ -25,7 +25,7 @@ from scipy import ndimage  # type: ignore[import-untyped, unused-ignore]
 
 from jepa_planner.evaluation.fidelity import FOREGROUND_LEVELS, foreground_mask
 
-#: Joined pieces whose hues (``_hue``) differ by more than this in some channel stay apart.
+#: Joined pieces whose hues (``hue``) differ by more than this in some channel stay apart.
 SAME_HUE = 0.25
 #: Hues this far apart (some channel) in one piece are different paints: looser than ``SAME_HUE``, because a
 #: piece's own edges and fills blur its hue (compressed video blurs colour more than brightness).
@@ -212,31 +212,30 @@ def find_regions(frame: np.ndarray, background: np.ndarray, *, gap: int | None =
     return join_lines(frame, regions, background)
 
 
-def _hue(colour: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """The direction from the background to ``colour``, scaled so its largest channel is 1: brightness aside.
+def hue(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """The direction from the background to each colour (``[..., 3]``), scaled so its largest channel is 1.
 
-    A thin or half-drawn stroke is its paint mixed with the background, dimmer but of the same hue.
+    Brightness aside: a thin or half-drawn stroke is its paint mixed with the background, dimmer but of the same
+    hue.
     """
-    offset = colour - background
-    result: np.ndarray = offset / max(float(np.abs(offset).max()), 1.0)
+    offset = colours - background
+    result: np.ndarray = offset / np.maximum(np.abs(offset).max(axis=-1, keepdims=True), 1.0)
     return result
 
 
 def _paints(pixels: np.ndarray, background: np.ndarray) -> list[np.ndarray]:
     """The distinct hues among the strongly painted ``[N, 3]`` pixels, each of at least ``MIN_PAINT_SHARE``."""
-    offset = pixels - background
-    strength = np.abs(offset).max(axis=1)
-    strong = offset[strength >= 0.5 * strength.max()]
-    hues = strong / np.maximum(np.abs(strong).max(axis=1, keepdims=True), 1.0)
+    strength = np.abs(pixels - background).max(axis=1)
+    hues = hue(pixels[strength >= 0.5 * strength.max()], background)
     found: list[tuple[np.ndarray, int]] = []
     # A few hundred evenly picked pixels are enough to find the paints, and keep this cheap.
-    for hue in hues[:: max(1, len(hues) // 400)]:
+    for one in hues[:: max(1, len(hues) // 400)]:
         for k, (centre, count) in enumerate(found):
-            if np.abs(centre - hue).max() <= DISTINCT_PAINT:
+            if np.abs(centre - one).max() <= DISTINCT_PAINT:
                 found[k] = (centre, count + 1)
                 break
         else:
-            found.append((hue, 1))
+            found.append((one, 1))
     total = sum(count for _, count in found)
     return [centre for centre, count in found if count >= MIN_PAINT_SHARE * total]
 
@@ -262,7 +261,7 @@ def split_colours(crop: np.ndarray, mask: np.ndarray, background: np.ndarray) ->
     """``mask`` split by paint: first its connected pieces by hue, then each piece's pixels by hue.
 
     Joining nearby pieces makes one region of a word, but also of a white title and the yellow line under it:
-    pieces whose hues (``_hue``) differ by more than ``SAME_HUE`` are different objects. Objects that touch are one
+    pieces whose hues (``hue``) differ by more than ``SAME_HUE`` are different objects. Objects that touch are one
     piece (bars standing on a black baseline, a label inside a filled box): within a piece, pixels go with the
     nearest of its clearly different paints (``_paints``); anti-aliased and half-transparent pixels keep their
     paint's hue, only dimmer. Axes and the curves on them stay one region (``perception.axes`` reads them).
@@ -272,13 +271,13 @@ def split_colours(crop: np.ndarray, mask: np.ndarray, background: np.ndarray) ->
     groups: list[tuple[np.ndarray, np.ndarray]] = []  # (hue, mask)
     for index in range(1, count + 1):
         piece = pieces == index
-        hue = _hue(_strong_colour(pixels[piece], background), background)
+        own = hue(_strong_colour(pixels[piece], background), background)
         for group_hue, group_mask in groups:
-            if np.abs(group_hue - hue).max() <= SAME_HUE:
+            if np.abs(group_hue - own).max() <= SAME_HUE:
                 group_mask |= piece
                 break
         else:
-            groups.append((hue, piece))
+            groups.append((own, piece))
     return [part for _, group in groups for part in _split_paints(pixels, group, background)]
 
 
@@ -289,8 +288,7 @@ def _split_paints(pixels: np.ndarray, mask: np.ndarray, background: np.ndarray) 
     paints = _paints(pixels[mask], background)
     if len(paints) < 2:
         return [mask]
-    offset = pixels[mask] - background
-    hues = offset / np.maximum(np.abs(offset).max(axis=1, keepdims=True), 1.0)
+    hues = hue(pixels[mask], background)
     nearest = np.abs(hues[:, None, :] - np.stack(paints)[None]).max(axis=-1).argmin(axis=1)
     labels = np.full(mask.shape, -1)
     labels[mask] = nearest

@@ -71,7 +71,7 @@ def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float
 
 def _cost(track: Region, region: Region) -> float:
     # A growing object (a path being drawn) keeps its track: its last box lies inside the new one.
-    overlap = max(box_iou(track.box, region.box), 0.8 * _inside(track.box, region.box))
+    overlap = max(box_iou(track.box, region.box), 0.8 * inside(track.box, region.box))
     colour = float(np.abs(track.colour - region.colour).max())
     # A recolour keeps its place: a new colour is the same object only where it overlaps well.
     if overlap <= 0.0 or (colour > MAX_COLOUR and overlap < 0.5):
@@ -165,7 +165,7 @@ def drop_shadows(tracks: list[Track], share: float = 0.5) -> list[Track]:
     return kept
 
 
-def _inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> float:
+def inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> float:
     """Share of box ``inner`` that lies in box ``outer``."""
     width = min(inner[2], outer[2]) - max(inner[0], outer[0])
     height = min(inner[3], outer[3]) - max(inner[1], outer[1])
@@ -180,7 +180,7 @@ def _follow_merges(unmatched: list[Track], regions: list[Region], frame: int) ->
         if track.merged[-1]:  # already inside a shared region: stay with whatever continues it
             candidates = [r for r in regions if box_iou(last.box, r.box) >= 0.5]
         else:
-            candidates = [r for r in regions if r.area > 1.2 * last.area and _inside(last.box, r.box) >= 0.8]
+            candidates = [r for r in regions if r.area > 1.2 * last.area and inside(last.box, r.box) >= 0.8]
         if candidates:
             track.frames.append(frame)
             track.regions.append(max(candidates, key=lambda r: box_iou(last.box, r.box)))

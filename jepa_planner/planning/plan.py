@@ -33,16 +33,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from codegen.compiler import compile_scene
 from codegen.trace import trace_scene
 from dsl import ir
-from dsl.checks import validate
 from dsl.graph import to_networkx
-from dsl.parser import parse
 from dsl.printer import to_text
 from jepa_planner import clip_format
 from jepa_planner.data.clips import MIN_FPS, clip_from_trace, resample_indices, scene_duration
 from jepa_planner.decoder.decode import decode_scene, object_ir, pick_objects
 from jepa_planner.decoder.vocab import KINDS
 from jepa_planner.evaluation.fidelity import to_grid
-from jepa_planner.fitting import EFFORT_BUDGETS, fit, loss, render_grid
+from jepa_planner.fitting import EFFORT_BUDGETS, checked, fit, loss, render_grid
 from jepa_planner.models.video import latent_distance, to_video
 from jepa_planner.perception import perceive, read_clip
 from jepa_planner.planning.inputs import FrameSource, InputError, check_times, load_clip, read_keyframes
@@ -212,15 +210,7 @@ def _fit_duration(scene: ir.Scene, duration: float | None) -> ir.Scene:
             steps.append(step.model_copy(update={"duration": round(max(step.duration * factor, 0.05), 2)}))
         else:
             steps.append(step)
-    return _checked(scene.model_copy(update={"timeline": tuple(steps)}))
-
-
-def _checked(scene: ir.Scene) -> ir.Scene:
-    """The scene after a round trip through the text and the checks (which raise on any error)."""
-    text = to_text(scene)
-    checked = parse(text)
-    validate(checked, source=text)
-    return checked
+    return checked(scene.model_copy(update={"timeline": tuple(steps)}))
 
 
 def plan(
@@ -406,7 +396,7 @@ def _plan_keyframes(planner: Planner, spec: Spec) -> SceneGraph:
     steps = search_steps(planner.world_encoder, planner.predictor, scene, decoded, stills, run_times, beam=spec.beam)
     timeline = tuple(ir.Play(animations=(s.animation,), run_time=rt) for s, rt in zip(steps, run_times, strict=False))
     scene = _fit_duration(
-        _checked(scene.model_copy(update={"timeline": timeline or (ir.Wait(duration=1.0),)})), spec.duration
+        checked(scene.model_copy(update={"timeline": timeline or (ir.Wait(duration=1.0),)})), spec.duration
     )
     rendered, _ = render_scene(scene, length=config.frames, size=planner.size)
     energy = latent_distance(planner.world_encoder, rendered, clip)
