@@ -16,7 +16,9 @@ Each plan is rendered at 256x144 with the clip's frame count and scored with ``e
 Dice, colour-aware Dice, strict IoU on 16 frames at 128x72) and ``evaluation.timing`` (lifespan tIoU and event
 F1, from perception of both clips), plus seconds per plan (after one untimed warm-up),
 validity (it parsed, passed the checks and rendered) and, in distribution, the object F1 against the true scene
-(``dsl.metrics.compare``). Medians are quoted: the machine is shared. Writes ``OUT.json`` and ``OUT.md``.
+(``dsl.metrics.compare``), and the layout's readability (``evaluation.readability``: statements per object,
+the share placed by relations, and how many of the truth's relative placements the plan keeps). Medians are
+quoted: the machine is shared. Writes ``OUT.json`` and ``OUT.md``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from codegen.render import render_frames
 from dsl.metrics import compare
 from jepa_planner.data.sampler import SceneSampler
 from jepa_planner.evaluation.fidelity import fidelity_scores
+from jepa_planner.evaluation.readability import readability
 from jepa_planner.evaluation.timing import Timeline, event_f1, lifespan_tiou, timeline
 from jepa_planner.perception import perceive, read_clip
 from jepa_planner.planning.inputs import read_frames
@@ -78,6 +81,14 @@ def _score(frames: np.ndarray, fps: float, method: str, seen: Timeline, truth: A
     }
     if truth is not None:
         row["object_f1"] = compare(graph.scene, truth)["object_f1"]
+    layout = readability(graph.scene, truth)
+    row |= {"statements": layout.statements, "by_relation": layout.by_relation}
+    if layout.truth_statements is not None:
+        row |= {
+            "truth_statements": layout.truth_statements,
+            "relative_truth": float(layout.relative_truth),
+            "relative_same": float(layout.relative_same),
+        }
     return row
 
 
@@ -105,9 +116,12 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]
         for method in METHODS:
             mine = [r[method] for r in rows if r["group"] == group]
             keys = [k for k in mine[0] if k != "valid"]
+            pooled = ("relative_truth", "relative_same")  # counts: summed over the clips, not a median
+            keys = [k for k in keys if k not in pooled]
             table[group][method] = {
                 "clips": float(len(mine)),
                 "valid": float(np.mean([m["valid"] for m in mine])),
+                **{k: float(sum(m.get(k, 0.0) for m in mine)) for k in pooled if any(k in m for m in mine)},
                 **{
                     k: float(statistics.median([m[k] for m in mine if k in m and m[k] == m[k]] or [np.nan]))
                     for k in keys
@@ -135,6 +149,26 @@ def _markdown(table: dict[str, dict[str, dict[str, float]]], command: str) -> st
                 f" | {m['strict_iou']:.3f} | {m['lifespan_tiou']:.3f} | {m['event_f1']:.3f} | {f1}"
                 f" | {m['seconds']:.2f} |"
             )
+    lines += [
+        "",
+        "## Layout readability (issue 15)",
+        "",
+        "Statements: layout statements per object (median per clip). By relation: the share of objects not placed by",
+        "an absolute `move_to` (median per clip). Relative kept: of the true objects placed relative to another",
+        "object (`next_to`, `align_to`), the share the plan places relative to the same object, pooled over clips.",
+        "",
+        "| set | method | statements (plan) | statements (truth) | by relation | relative kept |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for group, methods in table.items():
+        for method, m in methods.items():
+            truth = f"{m['truth_statements']:.2f}" if "truth_statements" in m else "-"
+            kept = (
+                f"{m['relative_same']:.0f}/{m['relative_truth']:.0f} = {m['relative_same'] / m['relative_truth']:.2f}"
+                if m.get("relative_truth")
+                else "-"
+            )
+            lines.append(f"| {group} | {method} | {m['statements']:.2f} | {truth} | {m['by_relation']:.2f} | {kept} |")
     return "\n".join(lines) + "\n"
 
 
