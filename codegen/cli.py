@@ -190,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
             help="the file's format (default: .json is JSON, anything else the DSL)",
         )
 
+    def output(command: argparse.ArgumentParser, help: str | None, *, required: bool = False) -> None:
+        command.add_argument("-o", "--output", required=required, help=help)
+        command.add_argument("--force", action="store_true", help="replace an existing output file")
+
     check = commands.add_parser("check", help="run every check, layout and LaTeX included")
     scene_file(check)
     check.add_argument("--strict", action="store_true", help="treat layout warnings as errors")
@@ -198,31 +202,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     compile_ = commands.add_parser("compile", help="compile to Manim CE source")
     scene_file(compile_)
-    compile_.add_argument("-o", "--output", help="write here instead of stdout")
-    compile_.add_argument("--force", action="store_true", help="replace an existing output file")
+    output(compile_, "write here instead of stdout")
     compile_.add_argument("--no-latex", action="store_true", help="fast: do not typeset formulas with LaTeX")
     compile_.set_defaults(run=cmd_compile)
 
     fmt = commands.add_parser("fmt", help="rewrite a file in canonical form, or convert DSL <-> JSON")
     scene_file(fmt)
     fmt.add_argument("--to", choices=("dsl", "json"), help="convert to this format (to stdout, or -o)")
-    fmt.add_argument("-o", "--output", help="write the result here instead of rewriting the file")
-    fmt.add_argument("--force", action="store_true", help="replace an existing output file")
+    output(fmt, "write the result here instead of rewriting the file")
     fmt.add_argument("--check", action="store_true", help="only report whether it would change (exit 1 if so)")
     fmt.set_defaults(run=cmd_fmt)
 
     render = commands.add_parser("render", help="render in-process to .mp4, .gif or .png (last frame)")
     scene_file(render)
-    render.add_argument("-o", "--output", required=True)
+    output(render, "the .mp4, .gif or .png to write", required=True)
     render.add_argument("--width", type=_positive_int, default=256)
     render.add_argument("--height", type=_positive_int, default=144)
     render.add_argument("--fps", type=_fps, default=15.0)
-    render.add_argument("--force", action="store_true", help="replace an existing output file")
     render.set_defaults(run=cmd_render)
 
     schema = commands.add_parser("schema", help="print (or write) the IR's JSON Schema, with $id and version")
-    schema.add_argument("-o", "--output", help="write here instead of stdout")
-    schema.add_argument("--force", action="store_true", help="replace an existing output file")
+    output(schema, "write here instead of stdout")
     schema.set_defaults(run=cmd_schema)
     return parser
 

@@ -39,7 +39,7 @@ from codegen.render import render_frames
 from dsl import ir
 from dsl.checks import check
 from dsl.parser import parse
-from jepa_planner.results import write_results
+from jepa_planner.results import results_parser, write_results
 from tests.codegen.golden_cases import CASES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -260,13 +260,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=REPO / "experiments" / "results" / "bench_codegen",
-        help="output path without suffix; writes <out>.json and <out>.md",
-    )
+    parser = results_parser(__doc__, REPO / "experiments" / "results" / "bench_codegen")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per stage (median reported)")
     parser.add_argument("--frames", type=int, default=16, help="frames per clip in the in-process render stage")
     parser.add_argument(

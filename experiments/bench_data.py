@@ -49,7 +49,7 @@ from typing import Any
 from jepa_planner import clip_format
 from jepa_planner.data.generate import GenerateRequest, generate
 from jepa_planner.data.shards import INDEX_NAME
-from jepa_planner.results import write_results
+from jepa_planner.results import results_parser, write_results
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -250,13 +250,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=REPO / "experiments" / "results" / "bench_data",
-        help="output path without suffix; writes <out>.json and <out>.md",
-    )
+    parser = results_parser(__doc__, REPO / "experiments" / "results" / "bench_data")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per row (median reported)")
     parser.add_argument("--warmup", type=int, default=16, help="clips of the untimed warm-up run")
     parser.add_argument("--n-simple", type=int, default=1000, help="clips per run at levels 1 and 2")

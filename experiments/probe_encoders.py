@@ -35,9 +35,7 @@ mean ± std over seeds). Probe the JEPA on clips it was not pretrained on (a dat
 from __future__ import annotations
 
 import argparse
-import shlex
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -63,8 +61,10 @@ from jepa_planner.results import write_results
 from jepa_planner.systems.jepa import effective_rank, energy_shares
 from jepa_planner.systems.runs import (
     add_shape_arguments,
+    jepa_parser,
     random_system,
     resolve_shape_arguments,
+    run_on_threads,
     shape_config,
     trained_system,
 )
@@ -101,9 +101,7 @@ def log(message: str) -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line (see the module docstring)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
-    parser.add_argument("--data", nargs="+", required=True, help="dataset directories made by `jepa-planner data gen`")
-    parser.add_argument("--jepa", required=True, help="a JEPAPretraining weights.safetensors")
+    parser = jepa_parser(__doc__)
     parser.add_argument(
         "--jepa-encoder",
         choices=("target", "context"),
@@ -374,14 +372,7 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Parse the command line, run the comparison with ``--threads`` torch threads, and return the results."""
-    args = parse_args(argv)
-    command = "python -m experiments.probe_encoders " + shlex.join(sys.argv[1:] if argv is None else list(argv))
-    previous = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
-    try:
-        return run(args, command)
-    finally:
-        torch.set_num_threads(previous)
+    return run_on_threads("experiments.probe_encoders", argv, parse_args, run)
 
 
 if __name__ == "__main__":

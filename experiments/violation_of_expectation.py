@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-import shlex
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -51,14 +49,8 @@ from jepa_planner.evaluation.surprise import (
 )
 from jepa_planner.models.video import to_video
 from jepa_planner.results import write_results
+from jepa_planner.systems import runs
 from jepa_planner.systems.jepa import JEPAPretraining
-from jepa_planner.systems.runs import (
-    add_shape_arguments,
-    random_system,
-    resolve_shape_arguments,
-    shape_config,
-    trained_system,
-)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,9 +66,7 @@ def log(message: str) -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line (see the module docstring)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
-    parser.add_argument("--data", nargs="+", required=True, help="dataset directories made by `jepa-planner data gen`")
-    parser.add_argument("--jepa", required=True, help="a JEPAPretraining weights.safetensors")
+    parser = runs.jepa_parser(__doc__)
     parser.add_argument("--n", type=int, default=200, help="clips to score")
     parser.add_argument("--split", choices=("train", "val", "test"), default="test", help="the split to draw from")
     parser.add_argument("--seed", type=int, default=0, help="seeds the injectors")
@@ -84,12 +74,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--context-slots", type=int, default=None, help="context time slots (default: half)")
     parser.add_argument("--batch-size", type=int, default=32, help="clips per forward pass")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    add_shape_arguments(parser)
+    runs.add_shape_arguments(parser)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output path without suffix (.json, .md)")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
-    return resolve_shape_arguments(args, args.jepa)
+    return runs.resolve_shape_arguments(args, args.jepa)
 
 
 def load_clips(args: argparse.Namespace) -> tuple[list[Sample], dict[str, Any]]:
@@ -284,12 +274,12 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
     started = time.perf_counter()
     samples, clips = load_clips(args)
     violations = inject(samples, args.seed)
-    config = shape_config(args)
-    jepa = trained_system(config, args.jepa)
+    config = runs.shape_config(args)
+    jepa = runs.trained_system(config, args.jepa)
     context_slots = jepa.encoder.grid[0] // 2 if args.context_slots is None else args.context_slots
     batches = (samples, violations, args.batch_size)
     random_runs = [
-        evaluate(f"random seed {seed}", system_scorer(random_system(config, seed), context_slots), *batches)
+        evaluate(f"random seed {seed}", system_scorer(runs.random_system(config, seed), context_slots), *batches)
         for seed in args.random_seeds
     ]
     still = functools.partial(still_frame_errors, tubelet=config["tubelet"], context_slots=context_slots)
@@ -320,16 +310,7 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Parse the command line, run with ``--threads`` torch threads, and return the results."""
-    args = parse_args(argv)
-    command = "python -m experiments.violation_of_expectation " + shlex.join(
-        sys.argv[1:] if argv is None else list(argv)
-    )
-    previous = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
-    try:
-        return run(args, command)
-    finally:
-        torch.set_num_threads(previous)
+    return runs.run_on_threads("experiments.violation_of_expectation", argv, parse_args, run)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ flags describe, with a run's weights or freshly drawn.
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,34 @@ TINY_CPU_SHAPE: dict[str, Any] = {
     "pred_depth": 2,
     "pred_heads": 4,
 }
+
+
+def run_on_threads(
+    module: str,
+    argv: Sequence[str] | None,
+    parse: Callable[[Sequence[str] | None], argparse.Namespace],
+    run: Callable[[argparse.Namespace, str], dict[str, Any]],
+) -> dict[str, Any]:
+    """A script's ``main``: parse ``argv`` (the process's own when None), then ``run(args, command)`` with torch on
+    ``args.threads`` threads (restored afterwards); ``command`` is the command line that reproduces the run, for
+    its report."""
+    args = parse(argv)
+    command = f"python -m {module} " + shlex.join(sys.argv[1:] if argv is None else list(argv))
+    previous = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        return run(args, command)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def jepa_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The command line of a script that scores a trained JEPA on datasets: its description (the first line of
+    ``doc``), ``--data`` and ``--jepa``; the script adds its own flags and ``add_shape_arguments``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n", 1)[0] if doc else None)
+    parser.add_argument("--data", nargs="+", required=True, help="dataset directories made by `jepa-planner data gen`")
+    parser.add_argument("--jepa", required=True, help="a JEPAPretraining weights.safetensors")
+    return parser
 
 
 def add_shape_arguments(parser: argparse.ArgumentParser) -> None:

@@ -112,16 +112,15 @@ def test_unlabeled_batches_hold_float_frames_only(l1_dataset: Path) -> None:
     assert float(batch["frames"].max()) > 0.2, "the clips show something"
 
 
-def test_labels_match_the_scene(l2_dataset: Path) -> None:
-    stream = ClipStream(
-        shards=dataset_shards(l2_dataset),
-        split="train",
-        labeled=True,
-        val_fraction=0.0,
-        test_fraction=0.0,
-        max_objects=8,
-        max_steps=16,
+def every_train_clip(dataset: Path, **options: Any) -> ClipStream:
+    """A labelled stream of every clip of ``dataset`` (no validation or test split)."""
+    return ClipStream(
+        shards=dataset_shards(dataset), split="train", labeled=True, val_fraction=0.0, test_fraction=0.0, **options
     )
+
+
+def test_labels_match_the_scene(l2_dataset: Path) -> None:
+    stream = every_train_clip(l2_dataset, max_objects=8, max_steps=16)
     samples = {int(s.key): s for s in all_samples(l2_dataset)}
     items = list(stream)
     assert len(items) == len(samples)
@@ -196,14 +195,7 @@ def test_split_fractions_are_validated() -> None:
 
 
 def test_too_many_objects_for_the_slots_is_a_clear_error(l2_dataset: Path) -> None:
-    stream = ClipStream(
-        shards=dataset_shards(l2_dataset),
-        split="train",
-        labeled=True,
-        val_fraction=0.0,
-        test_fraction=0.0,
-        max_objects=1,
-    )
+    stream = every_train_clip(l2_dataset, max_objects=1)
     with pytest.raises(DatasetError, match="max_objects"):
         list(stream)
 
