@@ -40,7 +40,7 @@ from dsl.metrics import compare
 from jepa_planner.data.sampler import SceneSampler
 from jepa_planner.evaluation.fidelity import fidelity_scores
 from jepa_planner.evaluation.readability import readability
-from jepa_planner.evaluation.timing import Timeline, event_f1, lifespan_tiou, timeline
+from jepa_planner.evaluation.timing import Timeline, event_counts, event_f1, lifespan_tiou, timeline
 from jepa_planner.perception import perceive, read_clip
 from jepa_planner.planning.inputs import read_frames
 from jepa_planner.planning.plan import SceneGraph, Spec, plan, plan_with_decoder
@@ -61,7 +61,7 @@ def _planner(method: str) -> Callable[[np.ndarray, float], SceneGraph]:
     return run
 
 
-def _score(frames: np.ndarray, fps: float, method: str, seen: Timeline, truth: Any = None) -> dict[str, float]:
+def _score(frames: np.ndarray, fps: float, method: str, seen: Timeline, truth: Any = None) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         graph = _planner(method)(frames, fps)
@@ -78,6 +78,7 @@ def _score(frames: np.ndarray, fps: float, method: str, seen: Timeline, truth: A
         "lifespan_tiou": lifespan_tiou(seen, planned),
         "event_f1": event_f1(seen, planned),
         "seconds": seconds,
+        "events": {kind: list(c) for kind, c in event_counts(seen, planned).items()},
     }
     if truth is not None:
         row["object_f1"] = compare(graph.scene, truth)["object_f1"]
@@ -115,19 +116,29 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]
         table[group] = {}
         for method in METHODS:
             mine = [r[method] for r in rows if r["group"] == group]
-            keys = [k for k in mine[0] if k != "valid"]
+            keys = [k for k in mine[0] if k not in ("valid", "events")]
             pooled = ("relative_truth", "relative_same")  # counts: summed over the clips, not a median
             keys = [k for k in keys if k not in pooled]
             table[group][method] = {
                 "clips": float(len(mine)),
                 "valid": float(np.mean([m["valid"] for m in mine])),
                 **{k: float(sum(m.get(k, 0.0) for m in mine)) for k in pooled if any(k in m for m in mine)},
+                **_event_f1_by_type(mine),
                 **{
                     k: float(statistics.median([m[k] for m in mine if k in m and m[k] == m[k]] or [np.nan]))
                     for k in keys
                 },
             }
     return table
+
+
+def _event_f1_by_type(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """``f1_<type>``: event F1 of each type, from the pairs and event counts pooled over the clips."""
+    pooled: dict[str, np.ndarray] = {}
+    for row in rows:
+        for kind, counts in row.get("events", {}).items():
+            pooled[kind] = pooled.get(kind, np.zeros(3)) + np.array(counts, dtype=float)
+    return {f"f1_{kind}": float(2 * m / (a + b)) for kind, (m, a, b) in sorted(pooled.items()) if a + b}
 
 
 def _markdown(table: dict[str, dict[str, dict[str, float]]], command: str) -> str:
@@ -149,6 +160,21 @@ def _markdown(table: dict[str, dict[str, dict[str, float]]], command: str) -> st
                 f" | {m['strict_iou']:.3f} | {m['lifespan_tiou']:.3f} | {m['event_f1']:.3f} | {f1}"
                 f" | {m['seconds']:.2f} |"
             )
+    kinds = sorted({k[3:] for methods in table.values() for m in methods.values() for k in m if k.startswith("f1_")})
+    lines += [
+        "",
+        "## Event F1 per type",
+        "",
+        "Events seen by perception in the clip and in the plan's render, paired by type within two grid frames;",
+        "F1 from the pairs pooled over the clips (- where neither has an event of that type).",
+        "",
+        "| set | method | " + " | ".join(kinds) + " |",
+        "|---|---|" + "---:|" * len(kinds),
+    ]
+    for group, methods in table.items():
+        for method, m in methods.items():
+            cells = " | ".join(f"{m[f'f1_{k}']:.2f}" if f"f1_{k}" in m else "-" for k in kinds)
+            lines.append(f"| {group} | {method} | {cells} |")
     lines += [
         "",
         "## Layout readability (issue 15)",

@@ -7,7 +7,8 @@ Times are fractions of each clip's length, expressed on the 16-frame fidelity gr
   appear-to-disappear intervals overlap and how close they sit; the score is the sum of the pairs' temporal IoU
   over the larger object count (an object with no partner scores 0).
 - ``event_f1``: events (appear, disappear, move, scale, rotate, recolour) are paired by type within
-  ``EVENT_TOLERANCE`` grid frames; F1 over all events.
+  ``EVENT_TOLERANCE`` grid frames; F1 over all events. ``event_counts`` gives the pairs per type, for an F1 per
+  type pooled over clips.
 
 Examples
 --------
@@ -73,19 +74,27 @@ def lifespan_tiou(a: Timeline, b: Timeline) -> float:
     return float(total) / max(len(a.spans), len(b.spans))
 
 
+def event_counts(a: Timeline, b: Timeline) -> dict[str, tuple[int, int, int]]:
+    """Per event type: events paired within ``EVENT_TOLERANCE`` grid frames (Hungarian on the time gap), and the
+    events of ``a`` and of ``b``. Counts, so that a benchmark can pool them over clips before dividing."""
+    counts = {}
+    for kind in sorted({k for k, _ in a.events} | {k for k, _ in b.events}):
+        times_a = [t for k, t in a.events if k == kind]
+        times_b = [t for k, t in b.events if k == kind]
+        matched = 0
+        if times_a and times_b:
+            gap = np.abs(np.subtract.outer(times_a, times_b))
+            rows, cols = linear_sum_assignment(gap)
+            matched = int((gap[rows, cols] <= EVENT_TOLERANCE).sum())
+        counts[kind] = (matched, len(times_a), len(times_b))
+    return counts
+
+
 def event_f1(a: Timeline, b: Timeline) -> float:
     """F1 of events paired by type within ``EVENT_TOLERANCE`` grid frames (1.0 when neither has any)."""
     if not a.events and not b.events:
         return 1.0
-    matched = 0
-    for kind in sorted({k for k, _ in a.events} | {k for k, _ in b.events}):
-        times_a = [t for k, t in a.events if k == kind]
-        times_b = [t for k, t in b.events if k == kind]
-        if not times_a or not times_b:
-            continue
-        gap = np.abs(np.subtract.outer(times_a, times_b))
-        rows, cols = linear_sum_assignment(gap)
-        matched += int((gap[rows, cols] <= EVENT_TOLERANCE).sum())
+    matched = sum(m for m, _, _ in event_counts(a, b).values())
     return 2.0 * matched / (len(a.events) + len(b.events))
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from codegen.render import render_frames
 from dsl.parser import parse
-from jepa_planner.evaluation.timing import Timeline, event_f1, lifespan_tiou, timing_scores
+from jepa_planner.evaluation.timing import Timeline, event_counts, event_f1, lifespan_tiou, timing_scores
 
 SCENE = """scene Timed
 
@@ -46,3 +46,11 @@ def test_matching_by_type_and_tolerance() -> None:
     assert event_f1(a, b) == pytest.approx(0.5)
     far = Timeline(((0.0, 8.0, (5.0, 0.0)),), ())
     assert lifespan_tiou(a, far) == 0.0
+
+
+def test_event_counts_per_type_add_up_to_the_f1() -> None:
+    a = Timeline((), (("appear", 0.0), ("appear", 5.0), ("move", 8.0)))
+    b = Timeline((), (("appear", 1.0), ("move", 12.0), ("rotate", 3.0)))
+    counts = event_counts(a, b)
+    assert counts == {"appear": (1, 2, 1), "move": (0, 1, 1), "rotate": (0, 0, 1)}
+    assert event_f1(a, b) == pytest.approx(2 * 1 / 6)
