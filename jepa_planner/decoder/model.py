@@ -10,8 +10,12 @@
   reads the clip's tokens and the object queries. Its output scores the vocabulary's words, and it points at
   object slots by attention over the queries, so references can only name decoded objects.
 
-With ``object_head="sequence"`` the object-set head is replaced by ``sequence.ObjectSequence``, which writes the
-objects as field tokens one after another: the plain autoregressive baseline of the set-head ablation.
+Both object heads sit behind one interface, ``SceneDecoder.head``: ``predict(memory, proposals)`` returns the
+per-slot predictions (kind, colour, fill, box, appear time and the slot states the step decoder points at). With
+``object_head="set"`` it is ``ObjectSetHead``; with ``"sequence"`` it is ``sequence.ObjectSequence``, which writes
+the objects as field tokens one after another: the plain autoregressive baseline of the set-head ablation.
+``migrate_state`` renames the tensors of weights saved before the heads were split (``decoder.queries`` became
+``decoder.head.queries``, ``decoder.sequence.*`` became ``decoder.head.*``).
 
 With ``pixels`` set to the encoder's tubelet, a *pixel pathway* adds a learned embedding of each tubelet's raw
 pixels to the encoder token at the same place before the heads read them. Colour and outline at 64x36 are a few
@@ -26,13 +30,15 @@ Axis key: b batch, n clip tokens, k object slots, l timeline tokens, d width, v 
 
 from __future__ import annotations
 
+from typing import Final
+
 import torch
 from einops import rearrange
 from torch import nn
 
 from jepa_planner.decoder.sequence import ObjectSequence
 from jepa_planner.decoder.timeline import Vocabulary
-from jepa_planner.decoder.vocab import COLORS, FILLS, KINDS, NO_OBJECT, OBJECT_HEADS, ObjectHead
+from jepa_planner.decoder.vocab import COLORS, FILLS, KINDS, OBJECT_HEADS, ObjectHead
 
 
 def pixel_features(video: torch.Tensor) -> torch.Tensor:
@@ -42,6 +48,100 @@ def pixel_features(video: torch.Tensor) -> torch.Tensor:
     lit = video.amax(dim=2, keepdim=True)
     chroma = video / lit.clamp_min(0.05) * (lit > 0.02)
     return torch.cat([video.clamp_min(0.0).sqrt(), chroma], dim=2)
+
+
+class ObjectSetHead(nn.Module):
+    """The object-set head (two-stage DETR style; see the module docstring): ``slots`` queries, each started at a
+    proposed token, cross-attend to the memory and predict one object or "no object".
+
+    Parameters
+    ----------
+    slots
+        Object queries (the most objects a scene can have).
+    width, depth, heads
+        The query transformer's width, layers and attention heads.
+    """
+
+    def __init__(self, *, slots: int, width: int, depth: int, heads: int) -> None:
+        super().__init__()
+        self.slots = slots
+        self.queries = nn.Parameter(torch.randn(slots, width) * 0.02)
+        self.objectness = nn.Linear(width, 1)
+        layer = nn.TransformerDecoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True, norm_first=True)
+        self.object_decoder = nn.TransformerDecoder(layer, depth)
+        self.object_norm = nn.LayerNorm(width)  # pre-norm layers leave the residual stream unnormalised
+        self.kind = nn.Linear(width, len(KINDS) + 1)
+        self.color = nn.Linear(width, len(COLORS))
+        self.fill = nn.Linear(width, len(FILLS))
+        self.box = nn.Linear(width, 4)  # centre x, y in half-frame units (tanh); width, height in frame units
+        self.appear = nn.Linear(width, 1)  # when it appears, as a share of the clip (sigmoid)
+
+    def scores(self, memory: torch.Tensor) -> torch.Tensor:
+        """Each memory token's objectness logit ``[B, N]``: how likely it holds an object's centre."""
+        return self.objectness(memory).squeeze(-1)  # type: ignore[no-any-return]
+
+    def predict(self, memory: torch.Tensor, proposals: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """The per-slot predictions of ``SceneDecoder.objects`` from a memory ``[B, N, W]`` made by ``read``,
+        the queries starting at ``proposals`` ``[B, K]`` (token indices; the top-scoring tokens when None)."""
+        objectness = self.scores(memory)
+        if proposals is None:
+            proposals = objectness.topk(min(self.slots, objectness.shape[1]), dim=1).indices  # [B, K]
+        picked = torch.gather(memory, 1, proposals[..., None].expand(-1, -1, memory.shape[-1]))
+        state = self.object_norm(self.object_decoder(picked + self.queries[: proposals.shape[1]], memory))
+        box = self.box(state)
+        return {
+            "objectness": objectness,
+            "proposals": proposals,
+            "state": state,
+            "kind": self.kind(state),
+            "color": self.color(state),
+            "fill": self.fill(state),
+            "box": torch.cat([torch.tanh(box[..., :2]), torch.sigmoid(box[..., 2:])], dim=-1),
+            "appear": torch.sigmoid(self.appear(state)).squeeze(-1),
+        }
+
+
+def make_head(name: ObjectHead, *, slots: int, width: int, depth: int, heads: int) -> ObjectSetHead | ObjectSequence:
+    """The object head called ``name`` (one of ``OBJECT_HEADS``); a ``ValueError`` names the choices."""
+    if name == "set":
+        return ObjectSetHead(slots=slots, width=width, depth=depth, heads=heads)
+    if name == "sequence":
+        return ObjectSequence(
+            kinds=len(KINDS), colors=len(COLORS), fills=len(FILLS), slots=slots, width=width, depth=depth, heads=heads
+        )
+    raise ValueError(f"object_head must be one of {OBJECT_HEADS}, not {name!r}")
+
+
+#: The set head's tensors, which sat on the decoder itself before the heads were split.
+_SET_HEAD_PARTS: Final = (
+    "queries",
+    "objectness.",
+    "object_decoder.",
+    "object_norm.",
+    "kind.",
+    "color.",
+    "fill.",
+    "box.",
+    "appear.",
+)
+
+
+def migrate_state(state: dict[str, torch.Tensor], prefix: str = "decoder.") -> dict[str, torch.Tensor]:
+    """``state`` with a decoder's tensors (under ``prefix``) renamed from the layout before ``SceneDecoder.head``:
+    ``<prefix>queries`` → ``<prefix>head.queries``, ``<prefix>sequence.out.weight`` → ``<prefix>head.out.weight``.
+    Other names, and a state already in the new layout, come back unchanged."""
+
+    def rename(key: str) -> str:
+        if not key.startswith(prefix):
+            return key
+        rest = key[len(prefix) :]
+        if rest.startswith("sequence."):
+            return f"{prefix}head.{rest[len('sequence.') :]}"
+        if any(rest == part or rest.startswith(part) for part in _SET_HEAD_PARTS):
+            return f"{prefix}head.{rest}"
+        return key
+
+    return {rename(key): value for key, value in state.items()}
 
 
 class SceneDecoder(nn.Module):
@@ -76,8 +176,6 @@ class SceneDecoder(nn.Module):
         object_head: ObjectHead = "set",
     ) -> None:
         super().__init__()
-        if object_head not in OBJECT_HEADS:
-            raise ValueError(f"object_head must be one of {OBJECT_HEADS}, not {object_head!r}")
         self.object_head = object_head
         self.pixel_embed = (
             nn.Sequential(  # each tubelet's pixels, then a 3x3 look at the neighbours (a hollow shape's centre is dark)
@@ -93,27 +191,7 @@ class SceneDecoder(nn.Module):
         self.max_tokens = max_tokens
         self.memory = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, width))
         self.memory_norm = nn.LayerNorm(width)
-        if object_head == "sequence":
-            self.sequence = ObjectSequence(
-                kinds=len(KINDS),
-                colors=len(COLORS),
-                fills=len(FILLS),
-                slots=slots,
-                width=width,
-                depth=depth,
-                heads=heads,
-            )
-        else:
-            self.queries = nn.Parameter(torch.randn(slots, width) * 0.02)
-            self.objectness = nn.Linear(width, 1)
-            layer = nn.TransformerDecoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True, norm_first=True)
-            self.object_decoder = nn.TransformerDecoder(layer, depth)
-            self.object_norm = nn.LayerNorm(width)  # pre-norm layers leave the residual stream unnormalised
-            self.kind = nn.Linear(width, len(KINDS) + 1)
-            self.color = nn.Linear(width, len(COLORS))
-            self.fill = nn.Linear(width, len(FILLS))
-            self.box = nn.Linear(width, 4)  # centre x, y in half-frame units (tanh); width, height in frame units
-            self.appear = nn.Linear(width, 1)  # when it appears, as a share of the clip (sigmoid)
+        self.head = make_head(object_head, slots=slots, width=width, depth=depth, heads=heads)
 
         self.word = nn.Embedding(self.vocab.words + 1, width)  # the last id is the start token
         self.point = nn.Linear(width, width)  # a pointer token's embedding, from its slot's query
@@ -138,15 +216,12 @@ class SceneDecoder(nn.Module):
         ``[B, K, C+1]``, ``color``, ``fill`` logits; ``box`` ``[B, K, 4]``; ``appear`` ``[B, K]``; the token
         scores ``objectness`` ``[B, N]`` and the ``proposals`` ``[B, K]`` the queries started from).
 
-        ``proposals`` (token indices) replaces the top-scoring tokens, as training does with the true ones. The
-        sequence head writes each clip's objects greedily instead (``ObjectSequence.decode``), reported in the
-        same format without ``objectness`` and ``proposals``.
+        ``proposals`` (token indices) replaces the set head's top-scoring tokens, as training does with the true
+        ones. The sequence head writes each clip's objects greedily instead (``ObjectSequence.predict``), reported
+        in the same format without ``objectness`` and ``proposals``.
         """
         memory = self.read(tokens, video)
-        if self.object_head == "sequence":
-            decoded = [self.sequence.decode(memory[b : b + 1], NO_OBJECT) for b in range(len(memory))]
-            return memory, {key: torch.cat([d[key] for d in decoded]) for key in decoded[0]}
-        return memory, self.objects_from(memory, proposals)
+        return memory, self.head.predict(memory, proposals)
 
     def read(self, tokens: torch.Tensor, video: torch.Tensor | None = None) -> torch.Tensor:
         """The memory ``[B, N, W]`` both heads attend to: projected tokens, plus the pixel pathway if any."""
@@ -157,25 +232,6 @@ class SceneDecoder(nn.Module):
             pixels = self.pixel_embed(rearrange(pixel_features(video), "b t c h w -> b c t h w"))
             memory = memory + rearrange(pixels, "b w t h x -> b (t h x) w")
         return self.memory_norm(memory)  # type: ignore[no-any-return]
-
-    def objects_from(self, memory: torch.Tensor, proposals: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """The per-slot predictions of ``objects`` from a memory made by ``read``."""
-        objectness = self.objectness(memory).squeeze(-1)  # [B, N]
-        if proposals is None:
-            proposals = objectness.topk(min(self.slots, objectness.shape[1]), dim=1).indices  # [B, K]
-        picked = torch.gather(memory, 1, proposals[..., None].expand(-1, -1, memory.shape[-1]))
-        state = self.object_norm(self.object_decoder(picked + self.queries[: proposals.shape[1]], memory))
-        box = self.box(state)
-        return {
-            "objectness": objectness,
-            "proposals": proposals,
-            "state": state,
-            "kind": self.kind(state),
-            "color": self.color(state),
-            "fill": self.fill(state),
-            "box": torch.cat([torch.tanh(box[..., :2]), torch.sigmoid(box[..., 2:])], dim=-1),
-            "appear": torch.sigmoid(self.appear(state)).squeeze(-1),
-        }
 
     def embed_steps(self, inputs: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """Token ids ``[B, L]`` (words, the start token, or pointers ``words + k``) → embeddings ``[B, L, W]``."""

@@ -1,7 +1,7 @@
 """The plain autoregressive object head: objects written as tokens, one field after another (Pix2Seq style).
 
 This is the baseline of the "set head against plain autoregressive decoding" ablation. Where the set head
-(``model.SceneDecoder.objects_from``) predicts every object at once from proposal queries and is trained through a
+(``model.ObjectSetHead``) predicts every object at once from proposal queries and is trained through a
 Hungarian matching, this head writes the objects in the order of the targets (the order they appear), each as
 ``FIELDS`` tokens:
 
@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from jepa_planner.decoder.targets import SceneTargets
-from jepa_planner.decoder.vocab import IGNORE
+from jepa_planner.decoder.vocab import IGNORE, NO_OBJECT
 
 #: Bins of each centre coordinate and size, and of the appearance time.
 POSITION_BINS: Final = 32
@@ -166,6 +166,13 @@ class ObjectSequence(nn.Module):
                 return written, hidden
             written.append(log_p)
             inputs.append(token)
+
+    @torch.no_grad()
+    def predict(self, memory: torch.Tensor, proposals: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Every clip of ``memory`` ``[B, N, W]`` written greedily (``decode``), stacked as the set head reports
+        them; ``proposals`` is the set head's and is not used here: this head finds its objects by writing them."""
+        decoded = [self.decode(memory[b : b + 1], NO_OBJECT) for b in range(len(memory))]
+        return {key: torch.cat([d[key] for d in decoded]) for key in decoded[0]}
 
     @torch.no_grad()
     def decode(self, memory: torch.Tensor, no_object: int) -> dict[str, torch.Tensor]:

@@ -108,6 +108,100 @@ def _style(seen: SeenObject, perception: Perception, shape: Shape) -> dict[str, 
     return style
 
 
+#: How far a brace's middle lies from its target's side (Manim: a 0.2 gap, then about 0.25 of brace).
+BRACE_OFFSET = (0.15, 0.65)
+#: The widest gap a SurroundingRectangle keeps around its target (Manim's default is 0.1).
+MAX_SURROUND_BUFF = 0.6
+#: Manim's default SurroundingRectangle gap (SMALL_BUFF).
+SURROUND_BUFF = 0.1
+
+_Box = tuple[float, float, float, float]  # left, bottom, right, top in Manim units
+
+
+def _extent(shape: Shape) -> _Box | None:
+    """The box a shape's object would have, or None for a kind whose size says nothing about its box."""
+    size, (x, y) = shape.size, shape.centre
+    if "start" in size:
+        (x0, y0), (x1, y1) = size["start"], size["end"]  # type: ignore[misc]
+        return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    if "width" in size:
+        half_w, half_h = float(size["width"]) / 2, float(size["height"]) / 2  # type: ignore[arg-type]
+    elif "side_length" in size:
+        half_w = half_h = float(size["side_length"]) / 2  # type: ignore[arg-type]
+    elif "radius" in size:
+        radius = float(size["radius"])  # type: ignore[arg-type]
+        half_w, half_h = (radius * 3**0.5 / 2, 0.75 * radius) if shape.kind == "Triangle" else (radius, radius)
+    else:
+        return None
+    return (x - half_w, y - half_h, x + half_w, y + half_h)
+
+
+def _brace_of(box: _Box, targets: Sequence[tuple[str, _Box]]) -> tuple[str, str] | None:
+    """``(target, direction)`` when a thin object ``box`` lies along one side of a target, as long as that side,
+    where Manim's ``Brace`` would put it; None otherwise."""
+    left, bottom, right, top = box
+    width, height = right - left, top - bottom
+    cx, cy = (left + right) / 2, (bottom + top) / 2
+    best: tuple[float, str, str] | None = None
+    for name, (tl, tb, tr, tt) in targets:
+        if width >= 3 * height:  # horizontal: below or above
+            along = abs(width - (tr - tl)) + abs(cx - (tl + tr) / 2)
+            sides = {"DOWN": tb - cy, "UP": cy - tt}
+            length = tr - tl
+        elif height >= 3 * width:
+            along = abs(height - (tt - tb)) + abs(cy - (tb + tt) / 2)
+            sides = {"LEFT": tl - cx, "RIGHT": cx - tr}
+            length = tt - tb
+        else:
+            return None
+        for direction, offset in sides.items():
+            if BRACE_OFFSET[0] <= offset <= BRACE_OFFSET[1] and along <= max(0.25, 0.15 * length):
+                cost = along + abs(offset - 0.33)
+                if best is None or cost < best[0]:
+                    best = (cost, name, direction)
+    return (best[1], best[2]) if best else None
+
+
+def _surrounded(box: _Box, targets: Sequence[tuple[str, _Box]]) -> tuple[str, float] | None:
+    """``(target, buff)`` when an unfilled box ``box`` frames a target with the same gap on every side."""
+    found: tuple[float, str, float] | None = None
+    for name, (tl, tb, tr, tt) in targets:
+        gaps = (tl - box[0], tb - box[1], box[2] - tr, box[3] - tt)
+        if min(gaps) < 0.02 or max(gaps) > MAX_SURROUND_BUFF or max(gaps) - min(gaps) > 0.12:
+            continue
+        buff = float(np.mean(gaps))
+        if found is None or max(gaps) - min(gaps) < found[0]:
+            found = (max(gaps) - min(gaps), name, buff)
+    return (found[1], found[2]) if found else None
+
+
+def _attachment(
+    shape: Shape, seen: SeenObject, perception: Perception, targets: Sequence[tuple[str, _Box]]
+) -> tuple[str, dict[str, object]] | None:
+    """``("Brace", fields)`` or ``("SurroundingRectangle", fields)`` on an earlier object, when ``shape`` sits where
+    Manim would draw one along or around it; None when it does not."""
+    box = _extent(shape)
+    if box is None or not targets:
+        return None
+    colour = _style(seen, perception, shape)["color"]
+    if shape.kind not in ("Text", "MathTex", "Dot", "Arrow", "DoubleArrow"):
+        # a brace is a thin filled curve: perception reads it as a line, a flat ellipse or even a triangle, so the
+        # test is on the region's own box, not on the kind's
+        x0, y0, x1, y1 = seen.region.box
+        (left, top), (right, bottom) = perception.canvas.point(x0, y0), perception.canvas.point(x1, y1)
+        brace = _brace_of((left, bottom, right, top), targets)
+        if brace is not None:
+            target, direction = brace
+            return "Brace", {"target": target, "direction": None if direction == "DOWN" else direction, "color": colour}
+    if shape.kind in ("Rectangle", "Square") and seen.region.fill < 0.1:
+        surround = _surrounded(box, targets)
+        if surround is not None:
+            target, buff = surround
+            gap = None if abs(buff - SURROUND_BUFF) <= 0.04 else _r(buff)
+            return "SurroundingRectangle", {"target": target, "buff": gap, "color": colour}
+    return None
+
+
 def _object(name: str, shape: Shape, seen: SeenObject, perception: Perception, tex: str | None) -> ir.ObjectBase:
     style = _style(seen, perception, shape)
     size: dict[str, object] = {
@@ -310,6 +404,7 @@ def propose(
     relations: list[ir.RelationBase] = []
     events: list[_Event] = []
     text_queue, formula_queue = list(texts), list(formulas)
+    placed: list[tuple[str, _Box]] = []  # objects a later brace or surrounding rectangle may belong to
     for index, seen in enumerate(perception.objects):
         if index in choices.dropped:
             continue
@@ -333,19 +428,27 @@ def propose(
             tex = text_queue.pop(0) if text_queue else seen.reading.text if seen.reading else None
         elif shape.kind == "MathTex":
             tex = formula_queue.pop(0) if formula_queue else choices.formulas.get(index)
-        label = _name(shape.kind, counts, seen, perception)
+        attachment = _attachment(shape, seen, perception, placed)
+        label = _name(attachment[0] if attachment else shape.kind, counts, seen, perception)
         if shape.kind == "Axes" and seen.axes is not None:
             drawn = _axes(label, shape, seen, perception, counts)
             objects.extend(drawn)
             relations.append(ir.MoveToRel(subject=label, point=(_r(shape.centre[0]), _r(shape.centre[1]))))
             events.extend(_axes_events(seen, [o.name for o in drawn], perception))
             continue
-        try:
-            objects.append(_object(label, shape, seen, perception, tex))
-        except ValueError:  # a size the IR refuses (a degenerate segment): the object is left out
-            continue
-        if "start" not in shape.size:
-            relations.append(ir.MoveToRel(subject=label, point=(_r(shape.centre[0]), _r(shape.centre[1]))))
+        if attachment is not None:
+            kind, fields = attachment
+            objects.append(ir.OBJECT_KINDS[kind](name=label, **fields))
+        else:
+            try:
+                objects.append(_object(label, shape, seen, perception, tex))
+            except ValueError:  # a size the IR refuses (a degenerate segment): the object is left out
+                continue
+            if "start" not in shape.size:
+                relations.append(ir.MoveToRel(subject=label, point=(_r(shape.centre[0]), _r(shape.centre[1]))))
+            box = _extent(shape)
+            if box is not None:
+                placed.append((label, box))
         default = seen.summary.intro if shape.kind not in ("Text", "MathTex") else "Write"
         if default == "GrowArrow" and shape.kind not in ("Arrow", "DoubleArrow"):
             default = "Create"

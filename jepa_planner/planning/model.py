@@ -31,7 +31,7 @@ from torch import nn
 
 from codegen.media import atomic_path
 from jepa_planner import clip_format
-from jepa_planner.decoder.model import SceneDecoder
+from jepa_planner.decoder.model import SceneDecoder, migrate_state
 from jepa_planner.decoder.vocab import ObjectHead
 from jepa_planner.models.action import ActionConditionedPredictor
 from jepa_planner.models.vit import VideoViT
@@ -166,7 +166,7 @@ def load_planner(path: str | Path | None = None) -> Planner:
             hint="a weights.safetensors from a training run becomes a planner with `jepa-planner export`",
         )
     planner = Planner(PlannerConfig.from_json(metadata.get("config", ""), name))
-    load_state(planner, state, filename=name, problem="the tensors do not fit the planner config")
+    load_state(planner, migrate_state(state), filename=name, problem="the tensors do not fit the planner config")
     return planner
 
 
@@ -175,11 +175,17 @@ def _run_weights(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, A
 
     with reading_weights(path):
         state = load_file(str(path))
-    return state, read_run_metadata(path)[1]
+    return migrate_state(state), read_run_metadata(path)[1]
 
 
 def _part(state: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
     return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+
+
+def _slots(state: dict[str, torch.Tensor], hparams: dict[str, Any]) -> int:
+    """A decoder run's object slots: the set head's query count, or the stored setting for the sequence head."""
+    queries = state.get("decoder.head.queries")
+    return int(queries.shape[0]) if queries is not None else int(hparams.get("slots", 6))
 
 
 def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = None) -> Planner:
@@ -198,7 +204,7 @@ def export_planner(decoder_run: str | Path, predictor_run: str | Path | None = N
         max_steps=int(hparams.get("timeline_steps", 8)),
         pixel_pathway=bool(hparams.get("pixel_pathway", False)),
         object_head=hparams.get("object_head", "set"),
-        slots=int(state["decoder.queries"].shape[0] if "decoder.queries" in state else hparams.get("slots", 6)),
+        slots=_slots(state, hparams),
         decoder_width=int(state["decoder.word.weight"].shape[1]),
         decoder_depth=int(hparams.get("decoder_depth", 2)),
     )

@@ -9,9 +9,9 @@ rest are the best-scoring other tokens), matches its slots to the true objects w
 - cross-entropy on the colour and fill, L1 on the box and the appearance time, for matched slots;
 - teacher-forced cross-entropy on the timeline tokens, with each pointer moved to the slot matched to its object.
 
-With ``object_head="sequence"`` (the plain autoregressive baseline, ``decoder.sequence``) the first four are
-replaced by teacher-forced cross-entropy on the objects' field tokens, in the targets' order; no matching is needed,
-and pointers name objects by that order.
+With ``object_head="sequence"`` (the plain autoregressive baseline, ``decoder.sequence.ObjectSequence``) the first
+four are replaced by teacher-forced cross-entropy on the objects' field tokens, in the targets' order; no matching
+is needed, and pointers name objects by that order.
 
 Axis key: b batch, k slots, m true objects, l timeline tokens.
 """
@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 
 from jepa_planner import clip_format
-from jepa_planner.decoder.model import SceneDecoder
-from jepa_planner.decoder.sequence import FIELDS
+from jepa_planner.decoder.model import ObjectSetHead, SceneDecoder, migrate_state
+from jepa_planner.decoder.sequence import FIELDS, ObjectSequence
 from jepa_planner.decoder.targets import SceneTargets, batch_targets, object_tokens
 from jepa_planner.decoder.vocab import IGNORE, NO_OBJECT, ObjectHead
 from jepa_planner.models.vit import VideoViT
@@ -155,10 +155,10 @@ class DecoderTraining(L.LightningModule):
         targets = batch_targets(batch, self.decoder.vocab, max_steps=self.timeline_steps)
         tokens = self.encode(batch["frames"])
         memory = self.decoder.read(tokens, batch["frames"])
-        if self.object_head == "sequence":
-            out, state, token_rows = self._sequence_losses(memory, targets)
+        if isinstance(self.decoder.head, ObjectSequence):
+            out, state, token_rows = self._sequence_losses(self.decoder.head, memory, targets)
         else:
-            out, state, token_rows = self._set_losses(memory, targets)
+            out, state, token_rows = self._set_losses(self.decoder.head, memory, targets)
         zero = memory.sum() * 0.0
         length = min(max((len(r) for r in token_rows), default=1), self.max_tokens)
         steps = pad_tokens(token_rows, max(length, 1)).to(self.device)
@@ -172,16 +172,15 @@ class DecoderTraining(L.LightningModule):
         return out
 
     def _loss_weights(self) -> dict[str, float]:
-        if self.object_head == "sequence":
+        if isinstance(self.decoder.head, ObjectSequence):
             return {"loss_objects": 1.0, "loss_steps": 1.0}
         names = ("loss_kind", "loss_color", "loss_fill", "loss_appear", "loss_steps", "loss_objectness")
         return {**dict.fromkeys(names, 1.0), "loss_box": 5.0}
 
     def _sequence_losses(
-        self, memory: torch.Tensor, targets: list[SceneTargets]
+        self, head: ObjectSequence, memory: torch.Tensor, targets: list[SceneTargets]
     ) -> tuple[dict[str, torch.Tensor], torch.Tensor, list[list[int]]]:
         """The sequence head's object-token loss, its object states ``[B, K, W]`` and the timeline targets."""
-        head = self.decoder.sequence
         rows = [head.tokens(t) for t in targets]
         fields = pad_tokens(rows, max(len(r) for r in rows)).to(self.device)  # [B, L]
         logits, hidden = head(memory, head.inputs(fields))
@@ -196,7 +195,7 @@ class DecoderTraining(L.LightningModule):
         return out, head.states(hidden, counts), [list(t.tokens) for t in targets]
 
     def _set_losses(
-        self, memory: torch.Tensor, targets: list[SceneTargets]
+        self, head: ObjectSetHead, memory: torch.Tensor, targets: list[SceneTargets]
     ) -> tuple[dict[str, torch.Tensor], torch.Tensor, list[list[int]]]:
         """The set head's losses (matched by ``match``), its slot states ``[B, K, W]`` and the timeline targets
         with pointers moved to the matched slots."""
@@ -204,9 +203,9 @@ class DecoderTraining(L.LightningModule):
         objectness_target = torch.zeros(memory.shape[:2], device=self.device)
         for i, found in enumerate(positives):
             objectness_target[i, found] = 1.0
-        scores = self.decoder.objectness(memory).squeeze(-1).detach()  # [B, N], to choose the other proposals
+        scores = head.scores(memory).detach()  # [B, N], to choose the other proposals
         proposals = torch.stack([self._proposals(scores[i], found) for i, found in enumerate(positives)])
-        predicted = self.decoder.objects_from(memory, proposals)
+        predicted = head.predict(memory, proposals)
         batch_size, slots = predicted["kind"].shape[:2]
         kind_target = torch.full((batch_size, slots), NO_OBJECT, dtype=torch.long, device=self.device)
         matched_color, matched_fill, box_error, appear_error = [], [], [], []
@@ -256,6 +255,10 @@ class DecoderTraining(L.LightningModule):
         others[found] = -torch.inf
         extra = others.topk(slots - len(found)).indices
         return torch.cat([found, extra])
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Resume checkpoints saved before the object heads moved under ``decoder.head`` (``migrate_state``)."""
+        checkpoint["state_dict"] = migrate_state(checkpoint["state_dict"])
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         out = self.losses(batch)

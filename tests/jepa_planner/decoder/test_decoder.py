@@ -12,9 +12,9 @@ from dsl.checks import check
 from dsl.parser import parse
 from dsl.printer import to_text
 from jepa_planner.decoder.decode import decode_scene
-from jepa_planner.decoder.model import SceneDecoder
+from jepa_planner.decoder.model import SceneDecoder, migrate_state
 from jepa_planner.decoder.targets import batch_targets
-from jepa_planner.decoder.vocab import KINDS, NO_OBJECT
+from jepa_planner.decoder.vocab import KINDS, NO_OBJECT, ObjectHead
 from jepa_planner.systems.decoder import DecoderTraining, match
 from tests.jepa_planner.helpers import fit_batch
 
@@ -144,3 +144,16 @@ def test_the_pixel_pathway_needs_the_clip() -> None:
         decoder.objects(torch.randn(1, 192, 32))
     memory, predicted = decoder.objects(torch.randn(1, 192, 32), torch.rand(1, 16, 3, 36, 64))
     assert memory.shape == (1, 192, 32) and predicted["proposals"].shape == (1, 3)
+
+
+@pytest.mark.parametrize("object_head", ["set", "sequence"])
+def test_weights_saved_before_the_heads_were_split_still_load(object_head: ObjectHead) -> None:
+    torch.manual_seed(0)
+    decoder = SceneDecoder(dim=16, slots=3, width=16, depth=1, heads=2, object_head=object_head)
+    state = {f"decoder.{k}": v for k, v in decoder.state_dict().items()}
+    old_name = "sequence." if object_head == "sequence" else ""
+    old = {k.replace("decoder.head.", f"decoder.{old_name}"): v for k, v in state.items()}
+    assert old.keys() != state.keys(), "the old layout names the head's tensors differently"
+    assert migrate_state(old).keys() == state.keys()
+    assert migrate_state(state).keys() == state.keys(), "a state in the new layout is left alone"
+    assert migrate_state({"encoder.queries": state["decoder.word.weight"]}).keys() == {"encoder.queries"}

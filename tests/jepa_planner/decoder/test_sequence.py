@@ -107,7 +107,7 @@ def test_a_planner_carries_the_sequence_head(tmp_path: Path) -> None:
     weights = save_weights(system, tmp_path / "weights.safetensors", run_metadata(system))
     planner = load_planner(save_planner(export_planner(weights), tmp_path / "planner.safetensors"))
     assert planner.config.object_head == "sequence" and planner.config.slots == 4
-    assert planner.decoder.object_head == "sequence" and not hasattr(planner.decoder, "queries")
+    assert planner.decoder.object_head == "sequence" and isinstance(planner.decoder.head, ObjectSequence)
     clip = torch.randint(0, 256, (16, 36, 64, 3), dtype=torch.uint8).numpy()
     result = plan_with_decoder(Spec(clip=clip, name="Sequenced"), planner=planner)
     assert check(result.scene) == [] and result.scene.name == "Sequenced"

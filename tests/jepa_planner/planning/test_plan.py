@@ -120,7 +120,7 @@ def test_bad_inputs_and_checkpoints(tmp_path: Path, planner_file: Path) -> None:
         load_planner(foreign)
     mismatched = tmp_path / "mismatched.safetensors"
     planner = load_planner(planner_file)
-    state = {k: v.half() for k, v in planner.state_dict().items() if not k.startswith("decoder.queries")}
+    state = {k: v.half() for k, v in planner.state_dict().items() if not k.startswith("decoder.head.queries")}
     save_file(
         state,
         str(mismatched),
