@@ -183,7 +183,6 @@ def _attachment(
     box = _extent(shape)
     if box is None or not targets:
         return None
-    colour = _style(seen, perception, shape)["color"]
     if shape.kind not in ("Text", "MathTex", "Dot", "Arrow", "DoubleArrow"):
         # a brace is a thin filled curve: perception reads it as a line, a flat ellipse or even a triangle, so the
         # test is on the region's own box, not on the kind's
@@ -192,12 +191,14 @@ def _attachment(
         brace = _brace_of((left, bottom, right, top), targets)
         if brace is not None:
             target, direction = brace
+            colour = _style(seen, perception, shape)["color"]
             return "Brace", {"target": target, "direction": None if direction == "DOWN" else direction, "color": colour}
     if shape.kind in ("Rectangle", "Square") and seen.region.fill < 0.1:
         surround = _surrounded(box, targets)
         if surround is not None:
             target, buff = surround
             gap = None if abs(buff - SURROUND_BUFF) <= 0.04 else _r(buff)
+            colour = _style(seen, perception, shape)["color"]
             return "SurroundingRectangle", {"target": target, "buff": gap, "color": colour}
     return None
 
